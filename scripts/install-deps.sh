@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests, demo and benchmarks need.
+# Idempotent: apt-get runs only when a package is missing. Works as root (or via sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libtorch-dev libopenblas0-openmp libdnnl-dev
+  libopencv-dev
+  libcurl4-openssl-dev libgumbo-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
+  libgtest-dev libcpp-httplib-dev
+  python3-torch python3-opencv python3-numpy
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

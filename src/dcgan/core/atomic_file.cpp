@@ -1,0 +1,102 @@
+// POSIX implementation of atomic_write: temp file + fsync + rename + directory fsync.
+#include "dcgan/core/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dcgan/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace dcgan {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string temp_name_for(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  std::ostringstream name;
+  name << path << ".tmp-" << getpid() << "-" << counter++;
+  return name.str();
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) throw IoError("cannot open " + path + " to sync it: " + errno_text());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw IoError("cannot sync " + path + ": " + errno_text());
+}
+
+std::string parent_dir(const std::string& path) {
+  fs::path parent = fs::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+void commit(const std::string& tmp, const std::string& path, bool durable) {
+  if (durable) fsync_path(tmp, false);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw IoError("cannot rename " + tmp + " to " + path + ": " + errno_text());
+  }
+  if (durable) fsync_path(parent_dir(path), true);
+}
+
+}  // namespace
+
+void atomic_write_with(const std::string& path,
+                       const std::function<void(const std::string& tmp_path)>& write_to,
+                       bool durable) {
+  const std::string tmp = temp_name_for(path);
+  try {
+    write_to(tmp);
+    commit(tmp, path, durable);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
+
+void atomic_write(const std::string& path, std::string_view bytes, bool durable) {
+  atomic_write_with(path, [&](const std::string& tmp) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw IoError("cannot create " + tmp + ": " + errno_text());
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        std::string why = errno_text();
+        ::close(fd);
+        throw IoError("cannot write " + path + ": " + why);
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) throw IoError("cannot close " + path + ": " + errno_text());
+  }, durable);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot read " + path + ": " + errno_text());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw IoError("error while reading " + path);
+  return buffer.str();
+}
+
+void ensure_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create directory " + dir + ": " + ec.message());
+}
+
+}  // namespace dcgan
