@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libcpp-httplib-dev
   python3-torch python3-opencv python3-numpy
   clang-format
+  chromium
 )
 
 missing=()
