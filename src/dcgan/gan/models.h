@@ -1,0 +1,57 @@
+// The two model families: the recipe's DCGAN (carpedm20 layout) and the original MLP GAN of
+// Goodfellow et al. 2014. Shape legend: B batch, Z z_dim, C image channels, S output side,
+// s_k = ceil(S / 2^k) (ceil halving, so 48 -> 24/12/6/3 and 28 -> 14/7/4/2 both work).
+// Models only map tensors; training, sampling and saving live elsewhere.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "dcgan/core/json.h"
+
+namespace dcgan::gan {
+
+struct ModelConfig {
+  std::string arch = "dcgan";  // dcgan | mlp
+  int size = 48;               // output side S, 16..256
+  int channels = 3;            // 1 (grayscale) or 3 (colour)
+  int z_dim = 100;
+  int gf_dim = 64;  // DCGAN generator base width
+  int df_dim = 64;  // DCGAN discriminator base width
+  int mlp_hidden_g = 1200;  // MLP generator hidden units (paper: 1200)
+  int mlp_hidden_d = 240;   // MLP discriminator maxout units (paper: 240 x 5 pieces)
+  std::string kernels = "torch";  // torch | fast (see layers.h)
+
+  void validate() const;
+  std::string to_string() const;
+  Json to_json() const;
+  static ModelConfig from_json(const Json& json);
+  // The fields a checkpoint must agree on to be loadable (everything but `kernels`).
+  bool same_architecture(const ModelConfig& other) const;
+};
+
+// ceil(S / 2^k) for k = 0..4.
+std::array<int, 5> dcgan_sizes(int size);
+
+// Interface shared by both generator families so the trainer and sampler need not know which.
+class GeneratorBase : public torch::nn::Module {
+ public:
+  // z: (B, Z) -> (B, C, S, S) in [-1, 1]
+  virtual torch::Tensor forward(torch::Tensor z) = 0;
+};
+
+class DiscriminatorBase : public torch::nn::Module {
+ public:
+  // x: (B, C, S, S) in [-1, 1] -> (B) logits (not sigmoid: the losses work on logits)
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+};
+
+// Builds and initialises (N(0, 0.02) weights, zero biases, BN gamma 1 beta 0) the models.
+std::shared_ptr<GeneratorBase> make_generator(const ModelConfig& config);
+std::shared_ptr<DiscriminatorBase> make_discriminator(const ModelConfig& config);
+
+int64_t count_parameters(const torch::nn::Module& module);
+
+}  // namespace dcgan::gan
