@@ -1,0 +1,127 @@
+// .part download files; see part_file.h.
+#include "dcgan/crawl/part_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "dcgan/core/error.h"
+#include "dcgan/crawl/image_magic.h"
+
+namespace fs = std::filesystem;
+
+namespace dcgan::crawl {
+namespace {
+
+constexpr const char* kImageExtensions[] = {"jpg", "png", "gif", "webp"};
+
+void fsync_or_throw(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open " + path + " to sync it: " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw IoError("cannot sync " + path + ": " + std::strerror(errno));
+}
+
+std::string printable_head(const std::string& head) {
+  std::string out;
+  for (char c : head) out += (c >= 32 && c < 127) ? c : '.';
+  return out;
+}
+
+}  // namespace
+
+PartFile::PartFile(std::string dir, std::string stem)
+    : dir_(std::move(dir)), stem_(std::move(stem)), part_path_(dir_ + "/" + stem_ + ".part") {}
+
+PartFile::~PartFile() {
+  close_fd();
+  if (!committed_) ::unlink(part_path_.c_str());
+}
+
+void PartFile::close_fd() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void PartFile::begin() {
+  close_fd();
+  fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw IoError("cannot create " + part_path_ + ": " + std::strerror(errno));
+  head_.clear();
+  extension_.clear();
+  bytes_ = 0;
+  md5_.reset();
+}
+
+std::string PartFile::write(const char* data, size_t size) {
+  if (extension_.empty()) {
+    head_.append(data, std::min(size, kMagicBytes - head_.size()));
+    if (head_.size() >= kMagicBytes) {
+      extension_ = image_extension(head_);
+      if (extension_.empty()) return "not an image (body starts '" + printable_head(head_) + "')";
+    }
+  }
+  md5_.update(data, size);
+  for (size_t done = 0; done < size;) {
+    ssize_t n = ::write(fd_, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "cannot write " + part_path_ + ": " + std::strerror(errno);
+    done += static_cast<size_t>(n);
+  }
+  bytes_ += static_cast<int64_t>(size);
+  return "";
+}
+
+std::string PartFile::verify(const std::string& expected_md5) {
+  md5_hex_ = md5_.hex_digest();
+  if (extension_.empty()) {
+    return "not an image (" + std::to_string(bytes_) + " bytes: '" + printable_head(head_) + "')";
+  }
+  if (!expected_md5.empty() && md5_hex_ != expected_md5) {
+    return "md5 mismatch (got " + md5_hex_ + ", the site says " + expected_md5 + ")";
+  }
+  return "";
+}
+
+std::string PartFile::commit() {
+  if (fd_ >= 0 && ::fsync(fd_) != 0) {
+    throw IoError("cannot sync " + part_path_ + ": " + std::strerror(errno));
+  }
+  close_fd();
+  const std::string name = stem_ + "." + extension_;
+  const std::string final_path = dir_ + "/" + name;
+  if (std::rename(part_path_.c_str(), final_path.c_str()) != 0) {
+    throw IoError("cannot rename " + part_path_ + " to " + final_path + ": " +
+                  std::strerror(errno));
+  }
+  committed_ = true;
+  // A file of this post saved earlier with another type would be a second copy.
+  for (const char* ext : kImageExtensions) {
+    if (ext != extension_) ::unlink((dir_ + "/" + stem_ + "." + ext).c_str());
+  }
+  fsync_or_throw(dir_, O_RDONLY | O_DIRECTORY);
+  return name;
+}
+
+int remove_stale_parts(const std::string& dir, const std::vector<std::string>& prefixes) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".part") continue;
+    for (const auto& prefix : prefixes) {
+      if (name.rfind(prefix, 0) == 0 && fs::remove(entry.path(), ec)) {
+        ++removed;
+        break;
+      }
+    }
+  }
+  return removed;
+}
+
+}  // namespace dcgan::crawl

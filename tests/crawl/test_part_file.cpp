@@ -1,0 +1,88 @@
+// Downloads on disk: magic bytes decide the type and extension, md5 is checked, the final
+// name appears only on commit, and an abandoned .part disappears. Real JPEG/PNG bytes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dcgan/core/atomic_file.h"
+#include "dcgan/crawl/image_magic.h"
+#include "dcgan/crawl/md5.h"
+#include "dcgan/crawl/part_file.h"
+#include "fixture_site.h"
+#include "support/test_support.h"
+
+namespace fs = std::filesystem;
+using namespace dcgan::crawl;
+using dcgan::testing::TempDir;
+
+namespace {
+
+TEST(Md5, KnownVectors) {
+  Md5 md5;
+  EXPECT_EQ(md5.hex_digest(), "d41d8cd98f00b204e9800998ecf8427e");
+  md5.reset();
+  md5.update("ab", 2);
+  md5.update("c", 1);
+  EXPECT_EQ(md5.hex_digest(), "900150983cd24fb0d6963f7d28e17f72");
+}
+
+TEST(ImageMagic, RecognisesTheFourFormatsOnly) {
+  fixture::FixtureSite site;
+  const int64_t id = site.ids().front();
+  EXPECT_EQ(image_extension(site.file_bytes(id, "preview")), "jpg");
+  EXPECT_EQ(image_extension(site.file_bytes(id, "original")), "png");
+  EXPECT_EQ(image_extension(std::string("GIF89a\x01\x00\x01\x00\x80\x00\x00", 13)), "gif");
+  EXPECT_EQ(image_extension(std::string("RIFF\x10\x00\x00\x00WEBPVP8 ", 16)), "webp");
+  EXPECT_EQ(image_extension("<!DOCTYPE html><html>"), "");
+  EXPECT_EQ(image_extension("\xFF\xD8\xFF"), "");  // too short to tell
+}
+
+TEST(PartFile, CommitRenamesToTheTypeFromTheBytes) {
+  TempDir tmp;
+  fixture::FixtureSite site;
+  const std::string png = site.file_bytes(site.ids().front(), "original");
+  PartFile part(tmp.path(), "konachan-5");
+  part.begin();
+  EXPECT_EQ(part.write(png.data(), 5), "");
+  EXPECT_EQ(part.write(png.data() + 5, png.size() - 5), "");
+  EXPECT_TRUE(fs::exists(tmp / "konachan-5.part"));
+  EXPECT_EQ(part.verify(site.md5_of(png)), "");
+  EXPECT_EQ(part.commit(), "konachan-5.png");
+  EXPECT_FALSE(fs::exists(tmp / "konachan-5.part"));
+  EXPECT_EQ(dcgan::read_file(tmp / "konachan-5.png"), png);
+  EXPECT_EQ(md5_of_file(tmp / "konachan-5.png"), site.md5_of(png));
+}
+
+TEST(PartFile, RefusesHtmlAndWrongMd5AndCleansUp) {
+  TempDir tmp;
+  {
+    PartFile part(tmp.path(), "konachan-6");
+    part.begin();
+    std::string html = "<!DOCTYPE html><html><body>Error</body></html>";
+    EXPECT_NE(part.write(html.data(), html.size()).find("not an image"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(tmp / "konachan-6.part"));
+  fixture::FixtureSite site;
+  const std::string jpg = site.file_bytes(site.ids().front(), "preview");
+  {
+    PartFile part(tmp.path(), "konachan-7");
+    part.begin();
+    part.write(jpg.data(), jpg.size());
+    EXPECT_NE(part.verify("0123456789abcdef0123456789abcdef").find("md5 mismatch"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
+TEST(PartFile, RemovesStalePartsOfKnownSitesOnly) {
+  TempDir tmp;
+  for (const char* name : {"konachan-1.part", "danbooru-2.part", "mine.part", "konachan-3.jpg"}) {
+    std::ofstream(tmp / name) << "x";
+  }
+  EXPECT_EQ(remove_stale_parts(tmp.path(), {"konachan-", "danbooru-"}), 2);
+  EXPECT_TRUE(fs::exists(tmp / "mine.part"));
+  EXPECT_TRUE(fs::exists(tmp / "konachan-3.jpg"));
+}
+
+}  // namespace
