@@ -316,9 +316,19 @@ void check_u16(int value, const char* what) {
 
 std::string encode_gif(const std::vector<cv::Mat>& bgr_frames, int delay_centiseconds,
                        int loop_count) {
-  check_u16(delay_centiseconds, "frame delay (centiseconds)");
+  return encode_gif(bgr_frames, std::vector<int>(bgr_frames.size(), delay_centiseconds),
+                    loop_count);
+}
+
+std::string encode_gif(const std::vector<cv::Mat>& bgr_frames,
+                       const std::vector<int>& delays_centiseconds, int loop_count) {
+  for (int delay : delays_centiseconds) check_u16(delay, "frame delay (centiseconds)");
   check_u16(loop_count, "loop count");
   if (bgr_frames.empty()) throw DataError("cannot write a GIF of zero frames");
+  if (delays_centiseconds.size() != bgr_frames.size()) {
+    throw DataError("a GIF needs one delay per frame: " + std::to_string(bgr_frames.size()) +
+                    " frames, " + std::to_string(delays_centiseconds.size()) + " delays");
+  }
   const cv::Size size = bgr_frames[0].size();
   if (size.width < 1 || size.height < 1 || size.width > 65535 || size.height > 65535) {
     throw DataError("GIF frames must be 1..65535 pixels on each side");
@@ -344,7 +354,7 @@ std::string encode_gif(const std::vector<cv::Mat>& bgr_frames, int delay_centise
     }
     out += "\x21\xf9\x04";
     out.push_back(0x04);  // disposal: leave the frame in place; no transparency
-    put_u16(out, delay_centiseconds);
+    put_u16(out, delays_centiseconds[f]);
     out.push_back('\0');
     out.push_back('\0');
     out.push_back(0x2c);
@@ -369,6 +379,11 @@ std::string encode_gif(const std::vector<cv::Mat>& bgr_frames, int delay_centise
 void write_gif(const std::string& path, const std::vector<cv::Mat>& bgr_frames,
                int delay_centiseconds, int loop_count) {
   atomic_write(path, encode_gif(bgr_frames, delay_centiseconds, loop_count));
+}
+
+void write_gif(const std::string& path, const std::vector<cv::Mat>& bgr_frames,
+               const std::vector<int>& delays_centiseconds, int loop_count) {
+  atomic_write(path, encode_gif(bgr_frames, delays_centiseconds, loop_count));
 }
 
 }  // namespace dcgan::vision

@@ -17,8 +17,14 @@ namespace dcgan::vision {
 std::string encode_gif(const std::vector<cv::Mat>& bgr_frames, int delay_centiseconds,
                        int loop_count = 0);
 
+// The same with one delay per frame (e.g. to hold the last frame longer); sizes must match.
+std::string encode_gif(const std::vector<cv::Mat>& bgr_frames,
+                       const std::vector<int>& delays_centiseconds, int loop_count = 0);
+
 // encode_gif, then written atomically to `path` (IoError naming it on failure).
 void write_gif(const std::string& path, const std::vector<cv::Mat>& bgr_frames,
                int delay_centiseconds, int loop_count = 0);
+void write_gif(const std::string& path, const std::vector<cv::Mat>& bgr_frames,
+               const std::vector<int>& delays_centiseconds, int loop_count = 0);
 
 }  // namespace dcgan::vision
