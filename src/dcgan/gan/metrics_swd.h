@@ -76,6 +76,9 @@ torch::Tensor pyr_up(const torch::Tensor& images);
 // Levels finest first; level i = G_i - pyr_up(G_{i+1}), the last is the low-pass G_{L-1}.
 std::vector<torch::Tensor> laplacian_pyramid(const torch::Tensor& images, int levels);
 
+// Ascending in-place sort (LSD radix sort on order-preserving keys; NaN-free input).
+void sort_floats(float* values, int64_t n);
+
 // 1-D Wasserstein-1 distance between two sorted samples (any sizes): the integral of
 // |Qa(u) - Qb(u)| over u in (0, 1]; for equal sizes the mean of |a_i - b_i|.
 double wasserstein_1d_sorted(const float* a, int64_t n, const float* b, int64_t m);
