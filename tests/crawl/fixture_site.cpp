@@ -36,6 +36,10 @@ std::string tags_of(int64_t id) { return "fixture solo tag_" + std::to_string(id
 FixtureSite::FixtureSite(FixtureOptions options) : options_(std::move(options)) {
   // Workers hold keep-alive connections; more threads than crawl transfers avoids starving.
   server_.new_task_queue = [] { return new httplib::ThreadPool(48); };
+  // As web servers do on keep-alive connections (nginx's tcp_nodelay): without it a response
+  // body written after its headers waits ~40 ms for the client's delayed ACK.
+  server_.set_tcp_nodelay(true);
+  server_.set_keep_alive_max_count(1000);  // nginx's keepalive_requests default
   server_.Get(".*",
               [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   port_ = server_.bind_to_any_port("127.0.0.1");
@@ -70,6 +74,13 @@ std::vector<int64_t> FixtureSite::ids() const {
   return all;
 }
 
+void FixtureSite::warm_up() {
+  for (int64_t id : ids()) {
+    for (const auto& k : kKinds) file_bytes(id, k.kind);
+    original_md5(id);
+  }
+}
+
 std::string FixtureSite::rating_of(int64_t id) {
   static const char* kRatings[] = {"s", "q", "e"};
   return kRatings[id % 3];
@@ -98,8 +109,20 @@ std::string FixtureSite::md5_of(const std::string& bytes) const {
   return md5.hex_digest();
 }
 
-std::string FixtureSite::file_path(int64_t id, const std::string& kind) {
+std::string FixtureSite::original_md5(int64_t id) {
+  const std::string key = std::to_string(id) + "/md5";
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+  }
   const std::string md5 = md5_of(file_bytes(id, "original"));
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cache_[key] = md5;
+}
+
+std::string FixtureSite::file_path(int64_t id, const std::string& kind) {
+  const std::string md5 = original_md5(id);
   const std::string name = "Fixture%20-%20" + std::to_string(id);
   if (kind == "preview") {
     return "/data/preview/" + md5.substr(0, 2) + "/" + md5.substr(2, 2) + "/" + md5 + ".jpg";
@@ -148,7 +171,7 @@ std::string FixtureSite::moebooru_json(int64_t id, int style) {
                {"author", "fixture"},
                {"source", ""},
                {"score", 0},
-               {"md5", md5_of(original)},
+               {"md5", original_md5(id)},
                {"file_size", original.size()},
                {"file_ext", "png"},
                {"rating", rating_of(id)},

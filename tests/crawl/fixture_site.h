@@ -59,7 +59,9 @@ class FixtureSite {
   int port() const { return port_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  std::vector<int64_t> ids() const;          // every post, listing order
+  std::vector<int64_t> ids() const;  // every post, listing order
+  // Draws and encodes every file now, so that timed runs measure the crawler, not the board.
+  void warm_up();
   static std::string rating_of(int64_t id);  // "s", "q", "e" by id % 3
   // The bytes served for a post's file: "preview" and "sample" and "jpeg" JPEG, "original" PNG.
   std::string file_bytes(int64_t id, const std::string& kind);
@@ -77,6 +79,7 @@ class FixtureSite {
     std::string kind;
     std::string encoded_path;  // as in the links
   };
+  std::string original_md5(int64_t id);                        // cached
   std::string file_path(int64_t id, const std::string& kind);  // URL path, percent-encoded
   std::string file_link(int64_t id, const std::string& kind, int style);
   std::string moebooru_json(int64_t id, int style);

@@ -42,7 +42,7 @@ TEST(Archive, RecordsPagesPostsAndDownloadStates) {
     done.path = "konachan-1.jpg";
     done.md5 = "md5";
     done.bytes = 123;
-    archive.mark_done(done);
+    archive.mark_done({done});
     DownloadRow failed = row_for("2", 4);
     failed.last_error = "HTTP 404: http://h/p2.jpg";
     archive.mark_failed(failed);

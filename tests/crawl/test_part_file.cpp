@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "dcgan/core/atomic_file.h"
+#include "dcgan/crawl/archive.h"
+#include "dcgan/crawl/file_committer.h"
 #include "dcgan/crawl/image_magic.h"
 #include "dcgan/crawl/md5.h"
 #include "dcgan/crawl/part_file.h"
@@ -38,20 +40,42 @@ TEST(ImageMagic, RecognisesTheFourFormatsOnly) {
   EXPECT_EQ(image_extension("\xFF\xD8\xFF"), "");  // too short to tell
 }
 
-TEST(PartFile, CommitRenamesToTheTypeFromTheBytes) {
+TEST(PartFile, CommitterMakesVerifiedFilesFinalAndMarksThemDone) {
   TempDir tmp;
   fixture::FixtureSite site;
   const std::string png = site.file_bytes(site.ids().front(), "original");
-  PartFile part(tmp.path(), "konachan-5");
-  part.begin();
-  EXPECT_EQ(part.write(png.data(), 5), "");
-  EXPECT_EQ(part.write(png.data() + 5, png.size() - 5), "");
-  EXPECT_TRUE(fs::exists(tmp / "konachan-5.part"));
-  EXPECT_EQ(part.verify(site.md5_of(png)), "");
-  EXPECT_EQ(part.commit(), "konachan-5.png");
+  Archive archive(tmp / "crawl.sqlite");
+  std::vector<std::string> committed;
+  std::ofstream(tmp / "konachan-5.jpg") << "an older copy of the same post";
+  {
+    FileCommitter committer(tmp.path(), archive,
+                            [&](const DownloadRow& row, const std::string& error) {
+                              committed.push_back(row.path + (error.empty() ? "" : " " + error));
+                            });
+    PartFile part(tmp.path(), "konachan-5");
+    part.begin();
+    EXPECT_EQ(part.write(png.data(), 5), "");
+    EXPECT_EQ(part.write(png.data() + 5, png.size() - 5), "");
+    EXPECT_TRUE(fs::exists(tmp / "konachan-5.part"));
+    EXPECT_EQ(part.verify(site.md5_of(png)), "");
+    DownloadRow row;
+    row.site = "konachan";
+    row.post_key = "5";
+    row.kind = "original";
+    row.path = part.release();
+    row.bytes = part.bytes();
+    row.md5 = part.md5();
+    EXPECT_EQ(row.path, "konachan-5.png");
+    committer.submit(part.part_path(), row);
+    committer.flush();
+  }
+  EXPECT_EQ(committed, std::vector<std::string>{"konachan-5.png"});
   EXPECT_FALSE(fs::exists(tmp / "konachan-5.part"));
+  EXPECT_FALSE(fs::exists(tmp / "konachan-5.jpg"));  // one file per post
   EXPECT_EQ(dcgan::read_file(tmp / "konachan-5.png"), png);
   EXPECT_EQ(md5_of_file(tmp / "konachan-5.png"), site.md5_of(png));
+  EXPECT_EQ(archive.download("konachan", "5")->status, "done");
+  EXPECT_EQ(archive.download("konachan", "5")->md5, site.md5_of(png));
 }
 
 TEST(PartFile, RefusesHtmlAndWrongMd5AndCleansUp) {
@@ -72,7 +96,7 @@ TEST(PartFile, RefusesHtmlAndWrongMd5AndCleansUp) {
     EXPECT_NE(part.verify("0123456789abcdef0123456789abcdef").find("md5 mismatch"),
               std::string::npos);
   }
-  EXPECT_TRUE(fs::is_empty(tmp.path()));
+  EXPECT_TRUE(fs::is_empty(tmp.path()));  // nothing handed over: nothing left
 }
 
 TEST(PartFile, RemovesStalePartsOfKnownSitesOnly) {

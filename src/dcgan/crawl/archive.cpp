@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 
 #include "dcgan/core/error.h"
 
@@ -136,13 +137,23 @@ void Archive::exec(const char* sql) {
   }
 }
 
+void Archive::in_transaction(const std::function<void()>& body) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 void Archive::record_page(const std::string& site, int64_t page, const std::string& url,
                           const std::vector<Post>& posts,
                           const std::vector<QueuedDownload>& queued) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::string now = now_iso8601();
-  exec("BEGIN IMMEDIATE");
-  try {
+  in_transaction([&] {
     Statement(db_,
               "INSERT INTO pages(site, url, page, status, posts, error, fetched_at) "
               "VALUES (?, ?, ?, 'done', ?, NULL, ?) ON CONFLICT(site, url) DO UPDATE SET "
@@ -194,11 +205,7 @@ void Archive::record_page(const std::string& site, int64_t page, const std::stri
       queue.bind(site).bind(q.post_key).bind(q.kind).bind(q.url).bind(now);
       queue.run();
     }
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 void Archive::record_page_failure(const std::string& site, int64_t page, const std::string& url,
@@ -226,33 +233,40 @@ std::optional<DownloadRow> Archive::download(const std::string& site, const std:
   return read_download(s);
 }
 
-void Archive::finish_download(const DownloadRow& row, const char* status) {
+void Archive::finish_downloads(const std::vector<DownloadRow>& rows, const char* status) {
+  if (rows.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement(db_,
-            "INSERT INTO downloads(site, post_key, kind, url, status, path, bytes, md5, "
-            "attempts, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(site, post_key) DO UPDATE SET kind = excluded.kind, url = excluded.url, "
-            "status = excluded.status, path = excluded.path, bytes = excluded.bytes, "
-            "md5 = excluded.md5, attempts = downloads.attempts + excluded.attempts, "
-            "last_error = excluded.last_error, updated_at = excluded.updated_at",
-            path_)
-      .bind(row.site)
-      .bind(row.post_key)
-      .bind(row.kind)
-      .bind(row.url)
-      .bind(std::string(status))
-      .bind(row.path)
-      .bind(row.bytes)
-      .bind(row.md5)
-      .bind(static_cast<int64_t>(row.attempts))
-      .bind(row.last_error)
-      .bind(now_iso8601())
-      .run();
+  const std::string now = now_iso8601();
+  in_transaction([&] {
+    Statement upsert(
+        db_,
+        "INSERT INTO downloads(site, post_key, kind, url, status, path, bytes, md5, "
+        "attempts, last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(site, post_key) DO UPDATE SET kind = excluded.kind, url = excluded.url, "
+        "status = excluded.status, path = excluded.path, bytes = excluded.bytes, "
+        "md5 = excluded.md5, attempts = downloads.attempts + excluded.attempts, "
+        "last_error = excluded.last_error, updated_at = excluded.updated_at",
+        path_);
+    for (const DownloadRow& row : rows) {
+      upsert.bind(row.site)
+          .bind(row.post_key)
+          .bind(row.kind)
+          .bind(row.url)
+          .bind(std::string(status))
+          .bind(row.path)
+          .bind(row.bytes)
+          .bind(row.md5)
+          .bind(static_cast<int64_t>(row.attempts))
+          .bind(row.last_error)
+          .bind(now);
+      upsert.run();
+    }
+  });
 }
 
-void Archive::mark_done(const DownloadRow& row) { finish_download(row, "done"); }
+void Archive::mark_done(const std::vector<DownloadRow>& rows) { finish_downloads(rows, "done"); }
 
-void Archive::mark_failed(const DownloadRow& row) { finish_download(row, "failed"); }
+void Archive::mark_failed(const DownloadRow& row) { finish_downloads({row}, "failed"); }
 
 ArchiveCounts Archive::counts() {
   std::lock_guard<std::mutex> lock(mutex_);

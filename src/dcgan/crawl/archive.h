@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -51,7 +52,8 @@ class Archive {
                            const std::string& error);
 
   std::optional<DownloadRow> download(const std::string& site, const std::string& post_key);
-  void mark_done(const DownloadRow& row);    // status, path, bytes, md5; attempts are added
+  // status, path, bytes, md5; attempts are added. A batch is one transaction.
+  void mark_done(const std::vector<DownloadRow>& rows);
   void mark_failed(const DownloadRow& row);  // last_error; attempts are added
 
   ArchiveCounts counts();
@@ -61,7 +63,8 @@ class Archive {
 
  private:
   void exec(const char* sql);
-  void finish_download(const DownloadRow& row, const char* status);
+  void in_transaction(const std::function<void()>& body);  // caller holds mutex_
+  void finish_downloads(const std::vector<DownloadRow>& rows, const char* status);
 
   std::string path_;
   sqlite3* db_ = nullptr;

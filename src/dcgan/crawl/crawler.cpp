@@ -18,6 +18,7 @@
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/crawl/archive.h"
+#include "dcgan/crawl/file_committer.h"
 #include "dcgan/crawl/http_client.h"
 #include "dcgan/crawl/part_file.h"
 #include "dcgan/crawl/rate_limiter.h"
@@ -31,10 +32,17 @@ constexpr int64_t kMaxPageBytes = 64ll << 20;
 constexpr int kMaxConsecutivePageFailures = 3;
 constexpr size_t kFailuresShown = 100;
 constexpr auto kProgressTick = std::chrono::milliseconds(200);
+// Jobs waiting for a worker: several listing pages' worth, so the next page is fetched while
+// the workers are still busy, yet bounded (a few hundred kB) however long the crawl.
+constexpr size_t kQueuedJobs = 1024;
 
 struct DownloadJob {
   std::string post_key, url, expected_md5;
 };
+
+int64_t milliseconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
 
 std::string megabytes(int64_t bytes) {
   std::ostringstream out;
@@ -70,8 +78,12 @@ class Crawl {
         kind_(to_string(config.file)),
         limiter_(config.rate),
         archive_((ensure_dir(config.out_dir), config.resolved_archive_path())),
-        queue_(static_cast<size_t>(2 * config.concurrency)),
-        progress_("crawl", config.limit, "file") {}
+        queue_(kQueuedJobs),
+        progress_("crawl", config.limit, "file"),
+        committer_(config.out_dir, archive_,
+                   [this](const DownloadRow& row, const std::string& error) {
+                     on_committed(row, error);
+                   }) {}
 
   CrawlSummary run();
 
@@ -79,6 +91,8 @@ class Crawl {
   HttpOptions http_options() const;
   void worker();
   void download(HttpClient& http, const DownloadJob& job);
+  // A download's outcome: error "" when its file is final and marked done.
+  void on_committed(const DownloadRow& row, const std::string& error);
   void walk_pages();
   // Records the page and queues its downloads; false when --limit is reached.
   bool take_posts(int64_t page_no, const std::string& url, const ListingPage& page);
@@ -105,6 +119,8 @@ class Crawl {
   int64_t lowest_id_ = 0;
   int64_t current_page_ = 0;
   std::unordered_set<std::string> seen_;
+  // Last: its destructor commits what is still waiting and reports into the members above.
+  FileCommitter committer_;
 };
 
 HttpOptions Crawl::http_options() const {
@@ -141,13 +157,10 @@ void Crawl::download(HttpClient& http, const DownloadJob& job) {
     if (fetched.ok) {
       std::string problem = part.verify(job.expected_md5);
       if (problem.empty()) {
-        row.path = part.commit();
+        row.path = part.release();
         row.bytes = part.bytes();
         row.md5 = part.md5();
-        archive_.mark_done(row);
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++summary_.downloaded;
-        summary_.bytes += row.bytes;
+        committer_.submit(part.part_path(), row);  // counted in on_committed()
         return;
       }
       row.last_error = problem + ": " + job.url;
@@ -156,11 +169,21 @@ void Crawl::download(HttpClient& http, const DownloadJob& job) {
     row.last_error = e.what();
   }
   archive_.mark_failed(row);
+  on_committed(row, row.last_error);
+}
+
+void Crawl::on_committed(const DownloadRow& row, const std::string& error) {
+  if (error.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++summary_.downloaded;
+    summary_.bytes += row.bytes;
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++summary_.failed;
   }
-  add_failure(file_stem(site_, job.post_key) + ": " + row.last_error);
+  add_failure(file_stem(site_, row.post_key) + ": " + error);
 }
 
 void Crawl::worker() {
@@ -250,7 +273,9 @@ void Crawl::walk_pages() {
     if (stopping()) return;
     current_page_ = page_no;
     const std::string url = listing_url(config_, page_no, lowest_id_);
+    const auto fetch_start = std::chrono::steady_clock::now();
     FetchResult fetched = http.fetch(url, sink, kMaxPageBytes);
+    const auto fetch_end = std::chrono::steady_clock::now();
     if (fetched.cancelled) return;
     std::string error = fetched.error;
     ListingPage page;
@@ -285,7 +310,11 @@ void Crawl::walk_pages() {
       if (!page.empty_marker) DCGAN_WARN(url << " lists no posts; taken as the end");
       return;
     }
-    if (!take_posts(page_no, url, page)) {
+    const bool go_on = take_posts(page_no, url, page);
+    DCGAN_DEBUG("page " << page_no << ": " << page.posts.size() << " posts, fetched in "
+                        << milliseconds(fetch_end - fetch_start) << " ms, read in "
+                        << milliseconds(std::chrono::steady_clock::now() - fetch_end) << " ms");
+    if (!go_on) {
       if (stopping()) return;
       summary_.stop_reason = "--limit " + std::to_string(config_.limit) + " reached";
       return;
@@ -319,6 +348,7 @@ CrawlSummary Crawl::run() {
   }
   for (auto& w : workers) w.join();
   if (fatal_error_) std::rethrow_exception(fatal_error_);
+  committer_.flush();
   summary_.requests = limiter_.total_requests();
   summary_.interrupted = interrupt_requested();
   summary_.seconds =

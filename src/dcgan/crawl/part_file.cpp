@@ -19,14 +19,6 @@ namespace {
 
 constexpr const char* kImageExtensions[] = {"jpg", "png", "gif", "webp"};
 
-void fsync_or_throw(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw IoError("cannot open " + path + " to sync it: " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw IoError("cannot sync " + path + ": " + std::strerror(errno));
-}
-
 std::string printable_head(const std::string& head) {
   std::string out;
   for (char c : head) out += (c >= 32 && c < 127) ? c : '.';
@@ -40,7 +32,7 @@ PartFile::PartFile(std::string dir, std::string stem)
 
 PartFile::~PartFile() {
   close_fd();
-  if (!committed_) ::unlink(part_path_.c_str());
+  if (!released_) ::unlink(part_path_.c_str());
 }
 
 void PartFile::close_fd() {
@@ -88,24 +80,16 @@ std::string PartFile::verify(const std::string& expected_md5) {
   return "";
 }
 
-std::string PartFile::commit() {
-  if (fd_ >= 0 && ::fsync(fd_) != 0) {
-    throw IoError("cannot sync " + part_path_ + ": " + std::strerror(errno));
-  }
+std::string PartFile::release() {
   close_fd();
-  const std::string name = stem_ + "." + extension_;
-  const std::string final_path = dir_ + "/" + name;
-  if (std::rename(part_path_.c_str(), final_path.c_str()) != 0) {
-    throw IoError("cannot rename " + part_path_ + " to " + final_path + ": " +
-                  std::strerror(errno));
-  }
-  committed_ = true;
-  // A file of this post saved earlier with another type would be a second copy.
-  for (const char* ext : kImageExtensions) {
-    if (ext != extension_) ::unlink((dir_ + "/" + stem_ + "." + ext).c_str());
-  }
-  fsync_or_throw(dir_, O_RDONLY | O_DIRECTORY);
-  return name;
+  released_ = true;
+  return stem_ + "." + extension_;
+}
+
+std::vector<std::string> image_names(const std::string& stem) {
+  std::vector<std::string> names;
+  for (const char* ext : kImageExtensions) names.push_back(stem + "." + ext);
+  return names;
 }
 
 int remove_stale_parts(const std::string& dir, const std::vector<std::string>& prefixes) {

@@ -1,12 +1,13 @@
 // A download in progress: bytes stream into DIR/STEM.part while the first bytes are checked
 // against the image magic numbers (an HTML error page is refused after a few bytes) and an
-// md5 is computed. commit() fsyncs the file, renames it to DIR/STEM.<ext from the bytes> and
-// fsyncs the folder, so a final name always holds a whole file; the destructor removes a
-// .part that was not committed. It does not fetch anything.
+// md5 is computed. A verified file is handed to the FileCommitter (file_committer.h), which
+// makes it final; the destructor removes a .part that was not handed over. It does not fetch
+// anything.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dcgan/crawl/http_client.h"
 #include "dcgan/crawl/md5.h"
@@ -26,8 +27,9 @@ class PartFile : public BodySink {
   // After a complete transfer: "" when the bytes are an image (and have `expected_md5`,
   // when given), else what is wrong with them.
   std::string verify(const std::string& expected_md5);
-  // Makes the file final and returns its name (not path), e.g. "konachan-123.jpg".
-  std::string commit();
+  // Closes the verified .part and gives it up (the destructor no longer removes it).
+  // Returns the final name it is to get (not path), e.g. "konachan-123.jpg".
+  std::string release();
 
   const std::string& part_path() const { return part_path_; }
   int64_t bytes() const { return bytes_; }
@@ -43,8 +45,11 @@ class PartFile : public BodySink {
   int64_t bytes_ = 0;
   Md5 md5_;
   std::string md5_hex_;
-  bool committed_ = false;
+  bool released_ = false;
 };
+
+// The file names a post's file may have, one per image type ("konachan-1.jpg", ...).
+std::vector<std::string> image_names(const std::string& stem);
 
 // Removes DIR/*.part left behind by a killed run (names starting with one of `prefixes`).
 // Returns how many were removed.

@@ -6,10 +6,16 @@
 
 namespace dcgan::crawl {
 
+// Slots are 0.5% further apart than 1/rate: requests leave exactly on their slots, but reach
+// the server with a little jitter, and the server must still never count more than `rate`
+// in any one-second window.
+constexpr double kSpacingMargin = 1.005;
+
 RateLimiter::RateLimiter(double requests_per_s)
-    : interval_(requests_per_s > 0 ? std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(1.0 / requests_per_s))
-                                   : Clock::duration::zero()) {}
+    : interval_(requests_per_s > 0
+                    ? std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(kSpacingMargin / requests_per_s))
+                    : Clock::duration::zero()) {}
 
 RateLimiter::Clock::time_point RateLimiter::reserve(const std::string& host,
                                                     Clock::time_point now) {

@@ -1,6 +1,6 @@
 // Per-host request pacing shared by every transfer of a crawl: pages, files, redirects and
-// retries each take a slot. Slots for one host are at least 1/rate apart, so no window of
-// time ever sees more than rate requests per second (no bursts). A host that answered
+// retries each take a slot. Slots for one host are at least 1/rate apart (0.5% more), so no
+// window of time ever sees more than rate requests per second (no bursts). A host that answered
 // 429/503/421 with Retry-After can be paused for all transfers at once. Thread-safe.
 // It paces request starts; it does not limit bandwidth.
 #pragma once
