@@ -96,6 +96,17 @@ TEST(MoebooruHtml, PostRegisterJsonWinsAndFillsEveryField) {
   EXPECT_FALSE(*listing.has_next);
 }
 
+TEST(MoebooruHtml, RegisterRespCarriesAListOfPosts) {
+  std::string script =
+      R"(Post.register_resp({"posts":[{"id":1,"rating":"e","preview_url":"/p1.jpg"},)"
+      R"({"id":2,"rating":"Safe","file_url":"/o2.png"}],"tags":{"a":0}});)";
+  ListingPage listing = parse_moebooru_html(page("", kLast, script), kPage);
+  ASSERT_EQ(listing.posts.size(), 2u);
+  EXPECT_EQ(listing.posts[0].rating, "e");
+  EXPECT_EQ(listing.posts[0].preview_url, "https://konachan.net/p1.jpg");
+  EXPECT_EQ(listing.posts[1].rating, "s");
+}
+
 TEST(MoebooruHtml, EmptyPageAndPlaceholders) {
   ListingPage empty = parse_moebooru_html(
       "<html><body><div id=\"post-list\"><p>Nobody here but us chickens!</p></div></body></html>",
@@ -177,6 +188,24 @@ TEST(ChooseFile, FallsBackToLargerFilesAndChecksMd5OnlyOnTheOriginal) {
   EXPECT_EQ(choose_file(post, FileKind::kSample)->expected_md5, "");
   post.preview_url = "";
   EXPECT_FALSE(choose_file(post, FileKind::kPreview).has_value());
+}
+
+TEST(ChooseFile, NonImageOriginalsAreSkipped) {
+  Post video;
+  video.file_ext = "mp4";
+  video.preview_url = "p.jpg";
+  video.file_url = "v.mp4";
+  EXPECT_FALSE(choose_file(video, FileKind::kOriginal).has_value());
+  EXPECT_EQ(choose_file(video, FileKind::kPreview)->url, "p.jpg");
+}
+
+TEST(Rating, NormalisedToOneLetter) {
+  EXPECT_EQ(normalise_rating("Safe"), "s");
+  EXPECT_EQ(normalise_rating("q"), "q");
+  EXPECT_EQ(normalise_rating("general"), "g");
+  EXPECT_EQ(normalise_rating("Explicit"), "e");
+  EXPECT_EQ(normalise_rating("x"), "");
+  EXPECT_EQ(normalise_rating(""), "");
 }
 
 TEST(Site, ListingUrls) {

@@ -89,7 +89,7 @@ Post post_from_json(const Json& object, const std::string& page_url, const Field
   post.id = get_int(object, "id");
   set_md5(post, get_string(object, "md5"));
   post.tags = get_string(object, names.tags);
-  post.rating = get_string(object, "rating");
+  post.rating = normalise_rating(get_string(object, "rating"));
   post.file_ext = get_string(object, "file_ext");
   post.file_size = get_int(object, "file_size");
   post.width = static_cast<int>(get_int(object, names.width));

@@ -17,6 +17,7 @@ namespace dcgan::crawl {
 namespace {
 
 constexpr const char kRegisterCall[] = "Post.register(";
+constexpr const char kRegisterResponseCall[] = "Post.register_resp(";
 constexpr const char kEmptyText[] = "Nobody here but us chickens";
 
 struct GumboDeleter {
@@ -99,30 +100,47 @@ size_t matching_brace(const std::string& text, size_t open) {
   return std::string::npos;
 }
 
-// Post.register({...}) calls in one script's text, in order.
-void read_register_calls(const std::string& script, const std::string& page_url,
-                         std::vector<Post>& posts, int& unusable) {
-  for (size_t at = script.find(kRegisterCall); at != std::string::npos;
-       at = script.find(kRegisterCall, at + 1)) {
-    size_t open = script.find_first_not_of(" \t\r\n", at + sizeof(kRegisterCall) - 1);
+// The JSON objects passed to `call` ("Post.register(") in one script's text, in order.
+std::vector<Json> call_arguments(const std::string& script, const std::string& call,
+                                 int& unusable) {
+  std::vector<Json> objects;
+  for (size_t at = script.find(call); at != std::string::npos; at = script.find(call, at + 1)) {
+    size_t open = script.find_first_not_of(" \t\r\n", at + call.size());
     if (open == std::string::npos || script[open] != '{') continue;
     size_t close = matching_brace(script, open);
     if (close == std::string::npos) continue;
     Json object = Json::parse(script.substr(open, close - open + 1), nullptr, false);
-    if (!object.is_object()) {
+    if (object.is_object()) {
+      objects.push_back(std::move(object));
+    } else {
       ++unusable;
-      continue;
     }
+  }
+  return objects;
+}
+
+// Post.register({post}) per post, or (newer Moebooru) Post.register_resp({"posts": [...]}).
+void read_register_calls(const std::string& script, const std::string& page_url,
+                         std::vector<Post>& posts, int& unusable) {
+  for (const Json& object : call_arguments(script, kRegisterCall, unusable)) {
     posts.push_back(moebooru_post_from_json(object, page_url));
+  }
+  for (const Json& response : call_arguments(script, kRegisterResponseCall, unusable)) {
+    auto list = response.find("posts");
+    if (list == response.end() || !list->is_array()) continue;
+    for (const Json& object : *list) {
+      if (object.is_object()) posts.push_back(moebooru_post_from_json(object, page_url));
+    }
   }
 }
 
 // "Rating: Safe Score: 0 Tags: a b c User: name" -> rating "s", tags "a b c".
 void read_alt_text(const std::string& alt, Post& post) {
   auto rating_at = alt.find("Rating: ");
-  if (rating_at != std::string::npos && rating_at + 8 < alt.size()) {
-    char r = static_cast<char>(std::tolower(static_cast<unsigned char>(alt[rating_at + 8])));
-    if (r == 's' || r == 'q' || r == 'e') post.rating = std::string(1, r);
+  if (rating_at != std::string::npos) {
+    auto end = alt.find(' ', rating_at + 8);
+    post.rating = normalise_rating(
+        alt.substr(rating_at + 8, end == std::string::npos ? end : end - rating_at - 8));
   }
   auto tags_at = alt.find("Tags: ");
   if (tags_at != std::string::npos) {

@@ -32,8 +32,13 @@ struct FileChoice {
 };
 
 // The URL for `kind`, falling back to the next larger file the post has (sample -> jpeg ->
-// original; jpeg -> original). nullopt when the post has none (deleted or restricted posts).
+// original; jpeg -> original). nullopt when the post has none (deleted or restricted posts),
+// or when it would be an original that is not an image (Danbooru mp4/webm/zip, Moebooru swf).
 std::optional<FileChoice> choose_file(const Post& post, FileKind kind);
+
+// A rating as one letter: "s"/"Safe"/"safe" -> "s", "general" -> "g", "sensitive" -> "s",
+// "questionable" -> "q", "explicit" -> "e"; "" when it is none of them.
+std::string normalise_rating(const std::string& text);
 
 // True when 32 lower-case hex digits (after lower-casing `text` into `out`).
 bool normalise_md5(const std::string& text, std::string& out);
