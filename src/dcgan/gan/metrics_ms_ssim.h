@@ -1,0 +1,28 @@
+// MS-SSIM diversity (Wang et al. 2003, as ProGAN's metrics/ms_ssim.py computes it for GANs):
+// the mean multi-scale structural similarity over pairs of images of one set. Near 1 means the
+// images look alike (mode collapse); lower means more diverse. It catches only large-scale
+// collapse (ProGAN §5), so read it beside SWD, not instead of it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace dcgan::gan {
+
+// Per-pair MS-SSIM between a[i] and b[i]: uint8 (N, C, H, W) each, same shape. 5 scales with
+// the paper's weights, an 11x11 sigma-1.5 Gaussian window shrunk to fit small images, K1 =
+// 0.01, K2 = 0.03, L = 255, 2x2 mean downsampling between scales (an odd side drops its last
+// row/column; the reference fails there). Returns (N,) double.
+torch::Tensor ms_ssim_pairs(const torch::Tensor& a_uint8, const torch::Tensor& b_uint8);
+
+struct MsSsimResult {
+  double mean = 0;    // mean over the pairs
+  int64_t pairs = 0;  // pairs used
+};
+
+// Mean MS-SSIM over up to `max_pairs` disjoint pairs of a seeded random permutation of
+// `images` (consecutive images of the permutation form a pair). Throws DataError below 2.
+MsSsimResult ms_ssim_diversity(const torch::Tensor& images_uint8, int64_t max_pairs, uint64_t seed);
+
+}  // namespace dcgan::gan
