@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "dcgan/core/error.h"
+#include "dcgan/gan/fast_batch_norm.h"
+#include "dcgan/gan/fast_conv.h"
 
 namespace dcgan::gan {
 namespace nn = torch::nn;
@@ -96,7 +98,8 @@ nn::BatchNorm2d make_bn(int channels) {
 //   -> (B, C, S, S)
 class DcganGeneratorImpl : public GeneratorBase {
  public:
-  explicit DcganGeneratorImpl(const ModelConfig& c) : sizes_(dcgan_sizes(c.size)) {
+  explicit DcganGeneratorImpl(const ModelConfig& c)
+      : sizes_(dcgan_sizes(c.size)), fast_(c.kernels == "fast") {
     const int gf = c.gf_dim;
     const int chans[5] = {8 * gf, 4 * gf, 2 * gf, gf, c.channels};
     fc_ = register_module("fc", nn::Linear(c.z_dim, chans[0] * sizes_[4] * sizes_[4]));
@@ -119,13 +122,22 @@ class DcganGeneratorImpl : public GeneratorBase {
 
   torch::Tensor forward(torch::Tensor z) override {
     auto h = fc_->forward(z).view({z.size(0), -1, sizes_[4], sizes_[4]});
-    h = torch::relu(bn0_->forward(h));
-    for (int i = 0; i < 3; ++i) h = torch::relu(bn_[i]->forward(deconv_[i]->forward(h)));
-    return torch::tanh(deconv_[3]->forward(h));
+    h = bn_relu(*bn0_, h);
+    for (int i = 0; i < 3; ++i) h = bn_relu(*bn_[i], deconv(i, h));
+    return torch::tanh(deconv(3, h));
   }
 
  private:
+  torch::Tensor bn_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
+    return fast_ ? fast_batch_norm_act(h, bn, 0.0) : torch::relu(bn.forward(h));
+  }
+  torch::Tensor deconv(int i, const torch::Tensor& h) {
+    return fast_ && fast_kernels_support(h) ? fast_forward(*deconv_[i], h)
+                                            : deconv_[i]->forward(h);
+  }
+
   std::array<int, 5> sizes_;
+  bool fast_;  // oneDNN layers (fast_conv.h); same parameters, same results
   nn::Linear fc_{nullptr};
   nn::BatchNorm2d bn0_{nullptr};
   std::array<nn::ConvTranspose2d, 4> deconv_{nullptr, nullptr, nullptr, nullptr};
@@ -137,7 +149,7 @@ class DcganGeneratorImpl : public GeneratorBase {
 //   -> (B, 8df, s4, s4) -> (B)
 class DcganDiscriminatorImpl : public DiscriminatorBase {
  public:
-  explicit DcganDiscriminatorImpl(const ModelConfig& c) {
+  explicit DcganDiscriminatorImpl(const ModelConfig& c) : fast_(c.kernels == "fast") {
     const int df = c.df_dim;
     const int chans[5] = {c.channels, df, 2 * df, 4 * df, 8 * df};
     for (int i = 0; i < 4; ++i) {
@@ -152,12 +164,20 @@ class DcganDiscriminatorImpl : public DiscriminatorBase {
   }
 
   torch::Tensor forward(torch::Tensor x) override {
-    auto h = torch::leaky_relu(conv_[0]->forward(x), 0.2);
-    for (int i = 1; i < 4; ++i) h = torch::leaky_relu(bn_[i - 1]->forward(conv_[i]->forward(h)), 0.2);
+    auto h = torch::leaky_relu(conv(0, x), 0.2);
+    for (int i = 1; i < 4; ++i) h = bn_leaky_relu(*bn_[i - 1], conv(i, h));
     return fc_->forward(h.flatten(1)).view({-1});
   }
 
  private:
+  torch::Tensor bn_leaky_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
+    return fast_ ? fast_batch_norm_act(h, bn, 0.2) : torch::leaky_relu(bn.forward(h), 0.2);
+  }
+  torch::Tensor conv(int i, const torch::Tensor& h) {
+    return fast_ && fast_kernels_support(h) ? fast_forward(*conv_[i], h) : conv_[i]->forward(h);
+  }
+
+  bool fast_;
   std::array<nn::Conv2d, 4> conv_{nullptr, nullptr, nullptr, nullptr};
   std::array<nn::BatchNorm2d, 3> bn_{nullptr, nullptr, nullptr};
   nn::Linear fc_{nullptr};
