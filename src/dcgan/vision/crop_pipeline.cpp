@@ -16,7 +16,6 @@
 #include "dcgan/core/json.h"
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
-#include "dcgan/core/version.h"
 #include "dcgan/vision/cascade_locator.h"
 #include "dcgan/vision/crop_manifest.h"
 #include "dcgan/vision/dhash.h"
