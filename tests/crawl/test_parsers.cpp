@@ -115,6 +115,15 @@ TEST(MoebooruHtml, EmptyPageAndPlaceholders) {
   EXPECT_TRUE(empty.empty_marker);
   EXPECT_FALSE(empty.has_next.has_value());
 
+  ListingPage empty_list = parse_moebooru_html(page("", kLast), kPage);
+  EXPECT_TRUE(empty_list.posts.empty());
+  EXPECT_TRUE(empty_list.empty_marker);
+
+  ListingPage login = parse_moebooru_html(
+      "<html><body><form action=/user/login><input name=user></form></body></html>", kPage);
+  EXPECT_TRUE(login.posts.empty());
+  EXPECT_FALSE(login.empty_marker);  // not a listing at all: the crawler fails the page
+
   ListingPage deleted =
       parse_moebooru_html(page(thumb(5, "/deleted-preview.png", "Safe", "/x.jpg"), kLast), kPage);
   EXPECT_TRUE(deleted.posts.empty());

@@ -282,6 +282,11 @@ void Crawl::walk_pages() {
     if (fetched.ok) {
       try {
         page = parse_listing(config_, sink.body(), fetched.final_url);
+        if (page.posts.empty() && page.unusable_entries == 0 && !page.empty_marker) {
+          // A login wall, a challenge page or another layout: never silently "the end".
+          error = "no posts and no empty-listing marker in " + url +
+                  " (not a listing page? check --site, --mode and --base-url)";
+        }
       } catch (const DataError& e) {
         error = e.what();
       }
@@ -303,11 +308,9 @@ void Crawl::walk_pages() {
     }
     consecutive_failures = 0;
     ++summary_.pages;
-    if (page.posts.empty()) {
+    if (page.posts.empty() && page.unusable_entries == 0) {
       archive_.record_page(site_, page_no, url, {}, {});
-      summary_.stop_reason =
-          "page " + std::to_string(page_no) + (page.empty_marker ? " is empty" : " lists no posts");
-      if (!page.empty_marker) DCGAN_WARN(url << " lists no posts; taken as the end");
+      summary_.stop_reason = "page " + std::to_string(page_no) + " is empty";
       return;
     }
     const bool go_on = take_posts(page_no, url, page);

@@ -12,8 +12,9 @@ namespace dcgan::crawl {
 
 struct ListingPage {
   std::vector<Post> posts;
-  // The page said it is empty ("Nobody here but us chickens!", `[]`), as opposed to a page
-  // in which nothing was recognised (logged as a warning; both end the listing).
+  // The page said it is empty ("Nobody here but us chickens!", an empty ul#post-list-posts,
+  // `[]`). A page with neither posts nor this marker is not taken as the end: the crawler
+  // counts it as a failed page (a login wall, a challenge, another layout).
   bool empty_marker = false;
   // false: the paginator shows no next page; nullopt: the page has no paginator at all.
   std::optional<bool> has_next;

@@ -19,6 +19,7 @@ namespace {
 constexpr const char kRegisterCall[] = "Post.register(";
 constexpr const char kRegisterResponseCall[] = "Post.register_resp(";
 constexpr const char kEmptyText[] = "Nobody here but us chickens";
+constexpr const char kPostList[] = "post-list-posts";
 
 struct GumboDeleter {
   void operator()(GumboOutput* out) const { gumbo_destroy_output(&kGumboDefaultOptions, out); }
@@ -204,7 +205,7 @@ ListingPage parse_moebooru_html(const std::string& body, const std::string& page
       gumbo_parse_with_options(&kGumboDefaultOptions, body.data(), body.size()));
   ListingPage page;
   std::vector<Post> registered, previews;
-  bool paginator = false, next_link = false;
+  bool paginator = false, next_link = false, post_list = false;
   for (const GumboNode* node : all_nodes(doc->root)) {
     if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_CDATA) {
       std::string text = node->v.text.text;
@@ -214,6 +215,9 @@ ListingPage parse_moebooru_html(const std::string& body, const std::string& page
         page.empty_marker = true;
       }
       continue;
+    }
+    if (attribute(node, "id") != nullptr && std::string(attribute(node, "id")) == kPostList) {
+      post_list = true;
     }
     if (is_tag(node, GUMBO_TAG_IMG) && has_class(node, "preview")) {
       previews.push_back(post_from_preview(node, page_url));
@@ -229,6 +233,8 @@ ListingPage parse_moebooru_html(const std::string& body, const std::string& page
     }
   }
   if (paginator || next_link) page.has_next = next_link;
+  // An empty ul#post-list-posts says "no posts" as clearly as the chickens do.
+  if (post_list && registered.empty() && previews.empty()) page.empty_marker = true;
 
   // Post.register data wins (it has every field); the thumbnail fills what it lacks.
   std::map<std::string, size_t> by_key;
