@@ -115,6 +115,17 @@ TEST(HtmlReport, RunInProgressAndCustomOutput) {
   EXPECT_EQ(html.find("image/gif"), std::string::npos) << "no progress.gif written";
 }
 
+TEST(HtmlReport, CorruptGridIsSkipped) {
+  dcgan::testing::TempDir dir;
+  dcgan::testing::make_run(dir.path(), {});
+  dcgan::atomic_write(dir / "samples/epoch-0002.png", "not a png");
+  EXPECT_EQ(write_progress_animation(dir.path()), dir / "progress.gif");
+  const std::string html = dcgan::read_file(write_run_report(dir.path()));
+  EXPECT_EQ(data_uris(html, "image/jpeg").size(), 3u);
+  EXPECT_EQ(html.find("\"epoch 2\""), std::string::npos);
+  EXPECT_NE(html.find("3 of 4 grids"), std::string::npos);
+}
+
 TEST(HtmlReport, EmptyRunAndNotARun) {
   dcgan::testing::TempDir dir;
   dcgan::atomic_write(dir / "config.json", "{\"device\": \"cpu\"}");

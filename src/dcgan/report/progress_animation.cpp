@@ -68,7 +68,7 @@ std::string write_progress_animation(const std::string& run_dir, const Animation
     cv::Mat grid;
     try {
       grid = vision::read_image(run.grids[i].path);
-    } catch (const DataError& e) {
+    } catch (const Error& e) {  // undecodable, or removed since it was listed
       DCGAN_WARN("progress animation: skipping " << run.grids[i].path << ": " << e.what());
       continue;
     }

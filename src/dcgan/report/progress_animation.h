@@ -8,7 +8,7 @@
 namespace dcgan::report {
 
 struct AnimationConfig {
-  int max_frames = 40;      // grids used at most (first and last always)
+  int max_frames = 24;      // grids used at most (first and last always)
   int max_side = 512;       // frames are shrunk to this many pixels on their longer side
   int min_side = 256;       // smaller grids are enlarged by a whole factor to reach this
   int delay_cs = 50;        // between frames, in 1/100 s

@@ -37,7 +37,7 @@ std::string jpeg_bytes(const cv::Mat& image, int max_side, int quality) {
 cv::Mat read_grid(const SampleGrid& grid) {
   try {
     return vision::read_image(grid.path);
-  } catch (const DataError& e) {
+  } catch (const Error& e) {  // undecodable, or removed since it was listed
     DCGAN_WARN("report: skipping the grid " << grid.path << ": " << e.what());
     return {};
   }
