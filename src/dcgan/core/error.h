@@ -60,6 +60,13 @@ class PartialFailure : public Error {
       : Error(message, ExitCode::kPartialFailure) {}
 };
 
+// Training produced a NaN/Inf loss; the message names the step. Checkpoints already written stay.
+class TrainingDiverged : public Error {
+ public:
+  explicit TrainingDiverged(const std::string& message)
+      : Error(message, ExitCode::kTrainingDiverged) {}
+};
+
 // The user asked us to stop (SIGINT/SIGTERM) and the state was saved.
 class Interrupted : public Error {
  public:

@@ -1,0 +1,206 @@
+// Sampling from a trained run; see sampler.h.
+#include "dcgan/gan/sampler.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "dcgan/core/atomic_file.h"
+#include "dcgan/core/error.h"
+#include "dcgan/core/json.h"
+#include "dcgan/core/log.h"
+#include "dcgan/gan/checkpoint.h"
+#include "dcgan/gan/device.h"
+#include "dcgan/gan/images.h"
+#include "dcgan/vision/gif_writer.h"
+#include "dcgan/vision/grid.h"
+#include "dcgan/vision/image_io.h"
+
+namespace fs = std::filesystem;
+
+namespace dcgan::gan {
+namespace {
+
+std::string numbered(const std::string& dir, const std::string& prefix, int64_t n, int width) {
+  std::ostringstream name;
+  name << prefix << std::setw(width) << std::setfill('0') << n << ".png";
+  return (fs::path(dir) / name.str()).string();
+}
+
+// Spherical interpolation keeps normal latents at a typical norm; linear is right for the
+// uniform cube (a straight line stays inside it).
+torch::Tensor interpolate(const torch::Tensor& a, const torch::Tensor& b, double t, bool spherical) {
+  if (!spherical) return a * (1 - t) + b * t;
+  double cos_omega = (torch::dot(a, b) / (a.norm() * b.norm())).clamp(-1, 1).item<double>();
+  double omega = std::acos(cos_omega);
+  if (omega < 1e-6) return a * (1 - t) + b * t;
+  return (a * std::sin((1 - t) * omega) + b * std::sin(t * omega)) / std::sin(omega);
+}
+
+void write_latent_walk(const LoadedModel& loaded, const SampleConfig& c) {
+  // 16 images walk at once through 4 random anchor points and back to the start.
+  const int64_t tiles = 16, anchors = 4;
+  std::vector<torch::Tensor> points;
+  for (int64_t k = 0; k < anchors; ++k) points.push_back(sample_latents(loaded, tiles, c.seed + k));
+  std::vector<cv::Mat> frames;
+  const bool spherical = loaded.z_dist == "normal";
+  for (int64_t k = 0; k < anchors; ++k) {
+    const auto& from = points[k];
+    const auto& to = points[(k + 1) % anchors];
+    for (int s = 0; s < c.steps; ++s) {
+      double t = double(s) / c.steps;
+      std::vector<torch::Tensor> z;
+      for (int64_t i = 0; i < tiles; ++i) z.push_back(interpolate(from[i], to[i], t, spherical));
+      auto images = to_mats(generate(loaded, torch::stack(z)));
+      frames.push_back(vision::make_grid(images, 2, 0, cv::Scalar::all(32)));
+    }
+  }
+  vision::write_gif(c.gif, frames, 8);
+}
+
+}  // namespace
+
+LoadedModel load_for_sampling(const std::string& run_dir, const std::string& checkpoint,
+                              const std::string& device) {
+  LoadedModel loaded;
+  loaded.device = choose_device(device);
+  loaded.checkpoint = checkpoint;
+  if (loaded.checkpoint.empty()) {
+    if (run_dir.empty()) throw ConfigError("give --run RUN or --checkpoint FILE");
+    if (!fs::is_directory(run_dir)) throw IoError("--run " + run_dir + " is not a folder");
+    auto all = list_checkpoints(run_dir);
+    if (all.empty()) {
+      throw DataError("--run " + run_dir + " has no checkpoint yet (" + run_dir +
+                      "/checkpoints/ is empty); train first or pass --checkpoint");
+    }
+    loaded.checkpoint = all.back();
+  }
+  // RUN/config.json records the z distribution; a checkpoint lives in RUN/checkpoints/.
+  fs::path run = run_dir.empty() ? fs::path(loaded.checkpoint).parent_path().parent_path() : fs::path(run_dir);
+  std::string config_path = (run / "config.json").string();
+  if (fs::exists(config_path)) {
+    loaded.z_dist = read_json_file(config_path)["train"].value("z_dist", loaded.z_dist);
+  }
+  loaded.model = read_checkpoint_model(loaded.checkpoint);
+  loaded.generator = make_generator(loaded.model);
+  loaded.discriminator = make_discriminator(loaded.model);
+  load_checkpoint(loaded.checkpoint, loaded.model, *loaded.generator, loaded.discriminator.get(),
+                  nullptr, nullptr);
+  loaded.generator->to(loaded.device);
+  loaded.discriminator->to(loaded.device);
+  loaded.generator->eval();
+  loaded.discriminator->eval();
+  DCGAN_INFO("loaded " << loaded.checkpoint << " (" << loaded.model.arch << ", "
+                       << loaded.model.size << " px)");
+  return loaded;
+}
+
+torch::Tensor sample_latents(const LoadedModel& loaded, int64_t n, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const int64_t z_dim = loaded.model.z_dim;
+  return loaded.z_dist == "normal" ? torch::randn({n, z_dim}, gen)
+                                   : torch::rand({n, z_dim}, gen) * 2 - 1;
+}
+
+torch::Tensor generate(const LoadedModel& loaded, const torch::Tensor& z, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < z.size(0); i += batch) {
+    auto chunk = z.narrow(0, i, std::min(batch, z.size(0) - i)).to(loaded.device);
+    parts.push_back(to_uint8(loaded.generator->forward(chunk)));
+  }
+  return torch::cat(parts);
+}
+
+torch::Tensor score(const LoadedModel& loaded, const torch::Tensor& images_uint8) {
+  torch::NoGradGuard no_grad;
+  return loaded.discriminator->forward(to_unit_range(images_uint8).to(loaded.device)).cpu();
+}
+
+void SampleConfig::validate() const {
+  require(!run_dir.empty() || !checkpoint.empty(), "give --run RUN or --checkpoint FILE");
+  require(n >= 1 && n <= 100000, "--n must be between 1 and 100000");
+  require(interpolate.empty() || interpolate.size() == 2,
+          "--interpolate takes two seeds: SEED_A,SEED_B");
+  require(interpolate.empty() || !strip.empty(), "--interpolate needs --strip FILE for the strip");
+  require(steps >= 2 && steps <= 1000, "--steps must be between 2 and 1000");
+  require(top_k >= 0 && (top_k == 0 || from >= top_k), "--top-k K needs --from N with N >= K");
+  require(top_k == 0 || !grid.empty() || !out_dir.empty(),
+          "--top-k selects images for --grid or --out-dir; give one of them");
+  require(!grid.empty() || !out_dir.empty() || !strip.empty() || !sweep_dir.empty() || !gif.empty(),
+          "nothing to write: give --grid, --out-dir, --interpolate with --strip, --sweep-dim or --gif");
+}
+
+std::string SampleConfig::to_string() const {
+  std::ostringstream out;
+  out << "SampleConfig(run=" << run_dir << ", checkpoint=" << checkpoint << ", seed=" << seed
+      << ", n=" << n << ", grid=" << grid << ", out_dir=" << out_dir << ", strip=" << strip
+      << ", sweep_dir=" << sweep_dir << ", gif=" << gif << ", top_k=" << top_k << "/" << from << ")";
+  return out.str();
+}
+
+std::vector<std::string> run_sampling(const SampleConfig& c) {
+  c.validate();
+  LoadedModel loaded = load_for_sampling(c.run_dir, c.checkpoint, c.device);
+  std::vector<std::string> written;
+  auto note = [&](const std::string& path) { written.push_back(path); };
+
+  if (!c.grid.empty() || !c.out_dir.empty()) {
+    torch::Tensor images;
+    if (c.top_k > 0) {  // pytorch-book's generate mode: draw `from`, keep D's best `top_k`
+      auto candidates = generate(loaded, sample_latents(loaded, c.from, c.seed));
+      auto order = std::get<1>(score(loaded, candidates).sort(0, /*descending=*/true));
+      images = candidates.index_select(0, order.narrow(0, 0, c.top_k));
+    } else {
+      images = generate(loaded, sample_latents(loaded, c.n, c.seed));
+    }
+    if (!c.grid.empty()) {
+      write_grid(c.grid, images);
+      note(c.grid);
+    }
+    if (!c.out_dir.empty()) {
+      ensure_dir(c.out_dir);
+      auto mats = to_mats(images);
+      for (size_t i = 0; i < mats.size(); ++i) {
+        std::string path = numbered(c.out_dir, "sample-", static_cast<int64_t>(i), 5);
+        vision::write_image(path, mats[i]);
+        note(path);
+      }
+    }
+  }
+  if (!c.interpolate.empty()) {
+    auto a = sample_latents(loaded, 1, c.interpolate[0])[0];
+    auto b = sample_latents(loaded, 1, c.interpolate[1])[0];
+    std::vector<torch::Tensor> z;
+    for (int s = 0; s < c.steps; ++s) {
+      z.push_back(interpolate(a, b, double(s) / (c.steps - 1), loaded.z_dist == "normal"));
+    }
+    write_grid(c.strip, generate(loaded, torch::stack(z)), c.steps);
+    note(c.strip);
+  }
+  if (!c.sweep_dir.empty()) {
+    // The recipe's visualize option 1: per z dimension, n random z with that dimension swept
+    // evenly across its range, one grid each.
+    ensure_dir(c.sweep_dir);
+    auto base = sample_latents(loaded, c.n, c.seed);
+    double lo = loaded.z_dist == "normal" ? -2.0 : -1.0;
+    auto sweep = torch::linspace(lo, -lo, c.n);
+    for (int64_t dim = 0; dim < loaded.model.z_dim; ++dim) {
+      auto z = base.clone();
+      z.select(1, dim).copy_(sweep);
+      std::string path = numbered(c.sweep_dir, "sweep-dim-", dim, 3);
+      write_grid(path, generate(loaded, z));
+      note(path);
+    }
+  }
+  if (!c.gif.empty()) {
+    write_latent_walk(loaded, c);
+    note(c.gif);
+  }
+  return written;
+}
+
+}  // namespace dcgan::gan

@@ -1,0 +1,79 @@
+// One GAN iteration; see train_step.h.
+#include "dcgan/gan/train_step.h"
+
+#include "dcgan/core/error.h"
+#include "dcgan/gan/losses.h"
+
+namespace dcgan::gan {
+namespace {
+// Makes a module's parameters not require grad for the guard's lifetime.
+class FreezeParameters {
+ public:
+  explicit FreezeParameters(torch::nn::Module& module) : module_(module) { set(false); }
+  ~FreezeParameters() { set(true); }
+
+ private:
+  void set(bool value) {
+    for (auto& p : module_.parameters()) p.requires_grad_(value);
+  }
+  torch::nn::Module& module_;
+};
+}  // namespace
+
+void StepConfig::validate() const {
+  require(d_steps >= 1 && d_steps <= 100, "--d-steps must be between 1 and 100");
+  require(g_steps >= 1 && g_steps <= 100, "--g-steps must be between 1 and 100");
+  require(loss == "non_saturating" || loss == "minimax",
+          "--loss must be non_saturating or minimax (got '" + loss + "')");
+  require(label_smooth >= 0 && label_smooth < 0.5, "--label-smooth must be in [0, 0.5)");
+  require(lr > 0 && lr < 1, "--lr must be in (0, 1)");
+  require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "--beta1/--beta2 must be in [0, 1)");
+}
+
+GanStep::GanStep(std::shared_ptr<GeneratorBase> generator,
+                 std::shared_ptr<DiscriminatorBase> discriminator, const StepConfig& config)
+    : g_(std::move(generator)), d_(std::move(discriminator)), config_(config) {
+  config_.validate();
+  auto options = torch::optim::AdamOptions(config_.lr).betas({config_.beta1, config_.beta2});
+  optimizer_g_ = std::make_unique<torch::optim::Adam>(g_->parameters(), options);
+  optimizer_d_ = std::make_unique<torch::optim::Adam>(d_->parameters(), options);
+}
+
+StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
+                       const std::function<torch::Tensor(int64_t)>& sample_z) {
+  TORCH_CHECK(static_cast<int>(real_batches.size()) == config_.d_steps,
+              "GanStep::run needs one real batch per D step");
+  StepStats stats;
+  torch::Tensor z;
+  for (const auto& real : real_batches) {
+    z = sample_z(real.size(0));
+    optimizer_d_->zero_grad();
+    auto real_logits = d_->forward(real);
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard no_grad;  // D's step needs no gradient through G
+      fake = g_->forward(z);
+    }
+    auto fake_logits = d_->forward(fake);
+    auto loss = discriminator_loss(real_logits, fake_logits, config_.label_smooth);
+    (loss.real + loss.fake).backward();
+    optimizer_d_->step();
+    stats.loss_d_real = loss.real.detach();
+    stats.loss_d_fake = loss.fake.detach();
+    stats.d_real = torch::sigmoid(real_logits.detach()).mean();
+    stats.d_fake = torch::sigmoid(fake_logits.detach()).mean();
+  }
+  // G steps: gradients flow through D to the image but D's own weight gradients are not
+  // needed, so D's parameters stop requiring grad meanwhile (skips their backward kernels).
+  FreezeParameters freeze_d(*d_);
+  for (int i = 0; i < config_.g_steps; ++i) {
+    optimizer_g_->zero_grad();
+    auto loss_g = generator_loss(d_->forward(g_->forward(z)), config_.loss);
+    loss_g.backward();
+    optimizer_g_->step();
+    stats.loss_g = loss_g.detach();
+  }
+  return stats;
+}
+
+}  // namespace dcgan::gan
