@@ -49,6 +49,15 @@ TEST(Cli, InvalidValueNamesTheFlag) {
   EXPECT_EQ(count_lines(r.output), 1) << r.output;
 }
 
+TEST(Cli, MissingInputFolderIsOneClearLine) {
+  TempDir tmp;
+  auto r = run_dcgan("train --data " + tmp.path() + "/no-such-folder --out " + tmp.path() + "/run");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("no-such-folder"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--data"), std::string::npos) << r.output;
+  EXPECT_EQ(count_lines(r.output), 1) << r.output;
+}
+
 TEST(Cli, NoSubcommandIsAnError) {
   auto r = run_dcgan("");
   EXPECT_NE(r.exit_code, 0) << r.output;

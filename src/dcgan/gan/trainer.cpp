@@ -404,8 +404,8 @@ TrainSummary Trainer::fit() {
   device_ = choose_device(config_.device);
   if (config_.threads > 0) torch::set_num_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
+  load_data();  // first, so a bad --data leaves no empty run directory behind
   ensure_dir(config_.out_dir);
-  load_data();
   torch::manual_seed(config_.seed);  // before build(): the initial weights depend on the seed
   build();
   resume_or_start();
