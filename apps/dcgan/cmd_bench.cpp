@@ -1,0 +1,76 @@
+// `dcgan bench <target>`: throughput figures. Targets: `train` (the training iteration) and
+// `sgemm` (the machine's matrix-multiply peak). Flags -> Config -> library call -> one
+// `key=value` line per figure on stdout, for people and for bench/run_train.sh.
+#include <iomanip>
+#include <iostream>
+
+#include "command_registry.h"
+#include "dcgan/core/log.h"
+#include "dcgan/gan/bench_sgemm.h"
+#include "dcgan/gan/bench_train.h"
+
+namespace dcgan::app {
+namespace {
+
+void setup_bench_train(CLI::App& bench) {
+  auto config = std::make_shared<gan::BenchTrainConfig>();
+  CLI::App* cmd = bench.add_subcommand(
+      "train", "Time the training iteration (one D step, --g-steps G steps) and its GFLOP/s");
+  cmd->add_option("--size", config->size, "Image side in pixels")->capture_default_str();
+  cmd->add_option("--batch", config->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--iters", config->iters, "Timed iterations")->capture_default_str();
+  cmd->add_option("--warmup", config->warmup, "Untimed iterations first")->capture_default_str();
+  cmd->add_option("--threads", config->threads, "Compute threads; 0 = all cores")
+      ->capture_default_str();
+  cmd->add_option("--g-steps", config->g_steps, "G steps per iteration (the recipe: 2)")
+      ->capture_default_str();
+  cmd->add_option("--kernels", config->kernels, "fast (oneDNN layers) or torch (plain LibTorch)")
+      ->capture_default_str();
+  cmd->add_option("--data", config->data_dir,
+                  "Image folder to train on (default: uniform noise images)");
+  cmd->add_option("--seed", config->seed, "Random seed")->capture_default_str();
+  cmd->callback([config] {
+    DCGAN_DEBUG(config->to_string());
+    gan::BenchTrainResult r = gan::run_bench_train(*config);
+    std::cout << std::fixed << std::setprecision(2) << "bench_train kernels=" << config->kernels
+              << " size=" << config->size << " batch=" << config->batch
+              << " iters=" << config->iters << " threads=" << r.runtime["torch_threads"]
+              << " img_per_s=" << r.img_per_s << " ms_per_iter=" << r.ms_per_iter
+              << " gflop_per_iter=" << r.gflop_per_iter << " gflop_per_s=" << r.gflop_per_s << "\n"
+              << "bench_train runtime " << r.runtime.dump() << std::endl;
+  });
+}
+
+void setup_bench_sgemm(CLI::App& bench) {
+  auto config = std::make_shared<gan::BenchSgemmConfig>();
+  CLI::App* cmd = bench.add_subcommand(
+      "sgemm", "Measure the sgemm peak (loaded BLAS and oneDNN), per thread count");
+  cmd->add_option("--n", config->n, "Matrix side")->capture_default_str();
+  cmd->add_option("--reps", config->reps, "Timed repetitions (the best counts)")
+      ->capture_default_str();
+  cmd->add_option("--threads", config->threads, "Thread counts to measure")->capture_default_str();
+  cmd->callback([config] {
+    gan::BenchSgemmResult r = gan::run_bench_sgemm(*config);
+    std::cout << std::fixed << std::setprecision(1);
+    for (size_t i = 0; i < r.best_per_threads.size(); ++i) {
+      const auto& best = r.best_per_threads[i];
+      std::cout << "bench_sgemm n=" << config->n << " threads=" << best.threads
+                << " blas=" << r.figures[2 * i].gflop_per_s
+                << " onednn=" << r.figures[2 * i + 1].gflop_per_s
+                << " peak_gflop_per_s=" << best.gflop_per_s << " (" << best.library << ")\n";
+    }
+    std::cout << std::flush;
+  });
+}
+
+void setup_bench(CLI::App& app) {
+  CLI::App* bench = app.add_subcommand("bench", "Throughput benchmarks (train step, sgemm peak)");
+  bench->require_subcommand(1);
+  setup_bench_train(*bench);
+  setup_bench_sgemm(*bench);
+}
+
+const RegisterCommand kRegister{80, setup_bench};
+
+}  // namespace
+}  // namespace dcgan::app
