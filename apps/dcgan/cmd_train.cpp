@@ -27,7 +27,7 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--gf-dim", c->model.gf_dim, "Generator base width")->capture_default_str();
   cmd->add_option("--df-dim", c->model.df_dim, "Discriminator base width")->capture_default_str();
   cmd->add_option("--z-dim", c->model.z_dim, "Latent dimension")->capture_default_str();
-  cmd->add_option("--kernels", c->model.kernels, "torch (plain LibTorch) or fast")->capture_default_str();
+  cmd->add_option("--kernels", c->model.kernels, "fast (oneDNN layers, fused BN and Adam) or torch (plain LibTorch)")->capture_default_str();
   cmd->add_option("--epochs", c->epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch-size", c->batch_size, "Images per batch")->capture_default_str();
   cmd->add_option("--lr", c->step.lr, "Adam learning rate (both nets)")->capture_default_str();

@@ -8,11 +8,13 @@
 
 #include "command_registry.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/heap.h"
 #include "dcgan/core/interrupt.h"
 #include "dcgan/core/log.h"
 #include "versions.h"
 
 int main(int argc, char** argv) {
+  dcgan::keep_freed_memory_for_reuse();
   CLI::App app{
       "dcgan — crawl anime illustrations, crop the faces, train a DCGAN on them, and sample,\n"
       "evaluate and report the result.",

@@ -54,6 +54,16 @@ TEST(FusedAdam, StateIsTheSameAsLibTorchAdams) {
   }
 }
 
+// Caches keyed on a tensor's version (fast_conv's reordered weights) must see every update.
+TEST(FusedAdam, StepBumpsTheParameterVersion) {
+  auto param = torch::randn({40}).requires_grad_(true);
+  dcgan::gan::FusedAdam optimizer({param}, torch::optim::AdamOptions(1e-3));
+  param.sum().backward();
+  const auto before = param._version();
+  optimizer.step();
+  EXPECT_GT(param._version(), before);
+}
+
 TEST(FusedAdam, FallsBackForWeightDecay) {
   auto options = torch::optim::AdamOptions(1e-3).weight_decay(0.1);
   auto fused = train<dcgan::gan::FusedAdam>(options, 4);

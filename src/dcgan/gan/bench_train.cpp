@@ -110,6 +110,7 @@ BenchTrainResult run_bench_train(const BenchTrainConfig& config) {
 
   StepConfig step_config;
   step_config.g_steps = config.g_steps;
+  step_config.fused_adam = config.kernels == "fast";
   GanStep step(make_generator(model), make_discriminator(model), step_config);
   auto sample_z = [&](int64_t n) { return torch::rand({n, model.z_dim}) * 2 - 1; };
   const int64_t batches = images.size(0) / config.batch;

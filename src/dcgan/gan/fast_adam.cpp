@@ -94,6 +94,11 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       at::parallel_for(0, p.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
         adam_update(param + begin, g + begin, m + begin, v + begin, end - begin, scalars);
       });
+      // Writes through raw pointers are invisible to the version counter, which caches keyed
+      // on it (fast_conv's reordered weights) rely on, as torch's in-place ops do.
+      p.unsafeGetTensorImpl()->bump_version();
+      s.exp_avg().unsafeGetTensorImpl()->bump_version();
+      s.exp_avg_sq().unsafeGetTensorImpl()->bump_version();
     }
   }
   return loss;

@@ -22,7 +22,7 @@ struct ModelConfig {
   int df_dim = 64;  // DCGAN discriminator base width
   int mlp_hidden_g = 1200;  // MLP generator hidden units (paper: 1200)
   int mlp_hidden_d = 240;   // MLP discriminator maxout units (paper: 240 x 5 pieces)
-  std::string kernels = "torch";  // torch | fast (see layers.h)
+  std::string kernels = "fast";  // fast (oneDNN layers, fast_conv.h) | torch (plain LibTorch)
 
   void validate() const;
   std::string to_string() const;

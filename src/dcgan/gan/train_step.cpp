@@ -2,6 +2,7 @@
 #include "dcgan/gan/train_step.h"
 
 #include "dcgan/core/error.h"
+#include "dcgan/gan/fast_adam.h"
 #include "dcgan/gan/losses.h"
 
 namespace dcgan::gan {
@@ -35,8 +36,12 @@ GanStep::GanStep(std::shared_ptr<GeneratorBase> generator,
     : g_(std::move(generator)), d_(std::move(discriminator)), config_(config) {
   config_.validate();
   auto options = torch::optim::AdamOptions(config_.lr).betas({config_.beta1, config_.beta2});
-  optimizer_g_ = std::make_unique<torch::optim::Adam>(g_->parameters(), options);
-  optimizer_d_ = std::make_unique<torch::optim::Adam>(d_->parameters(), options);
+  auto make_optimizer = [&](std::vector<torch::Tensor> parameters) {
+    return config_.fused_adam ? std::make_unique<FusedAdam>(std::move(parameters), options)
+                              : std::make_unique<torch::optim::Adam>(std::move(parameters), options);
+  };
+  optimizer_g_ = make_optimizer(g_->parameters());
+  optimizer_d_ = make_optimizer(d_->parameters());
 }
 
 StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,

@@ -183,6 +183,7 @@ void Trainer::build() {
   d_ = make_discriminator(config_.model);
   g_->to(device_);
   d_->to(device_);
+  config_.step.fused_adam = config_.model.kernels == "fast";
   step_ = std::make_unique<GanStep>(g_, d_, config_.step);
   DCGAN_INFO("model: " << config_.model.arch << " G " << count_parameters(*g_) << " parameters, D "
                        << count_parameters(*d_) << " parameters, on " << device_.str());
