@@ -3,6 +3,7 @@
 // Reordered weights are cached per parameter version, so a weight that did not change since
 // the last call (D used on real and fake, G between optimiser steps) is reordered once.
 #include "dcgan/gan/fast_conv.h"
+#include "dcgan/gan/fast_conv_tuning.h"
 
 #include <map>
 #include <memory>
@@ -48,6 +49,11 @@ struct Geometry {
     int64_t large_w = transposed ? w_out : w_in, small_w = transposed ? w_in : w_out;
     return {(small_h - 1) * stride + kernel - large_h - padding,
             (small_w - 1) * stride + kernel - large_w - padding};
+  }
+  // Multiply-adds x 2 of one pass (the same for forward and both backward passes).
+  double flops(bool transposed) const {
+    const double small_side = transposed ? h_in * w_in : h_out * w_out;
+    return 2.0 * batch * c_in * c_out * kernel * kernel * small_side;
   }
   bool operator<(const Geometry& o) const {
     auto t = [](const Geometry& g) {
@@ -113,6 +119,14 @@ struct Primitives {
 
   explicit Primitives(const Geometry& g) : fwd_pd(make_fwd_pd(g)), fwd(fwd_pd) {}
 
+  // Layers under ~50 MFLOP a pass are not worth timing: oneDNN's first choice is kept.
+  template <class Primitive, class MakePd>
+  static auto choose(const Geometry& g, MakePd make_pd) {
+    constexpr double kWorthTuning = 5e7;
+    if (g.flops(kTransposed) < kWorthTuning) return make_pd();
+    return fastest_implementation<Primitive>(make_pd, cpu_engine(), cpu_stream());
+  }
+
   static dn::memory::desc activation(const dn::memory::dims& dims) {
     return dn::memory::desc(dims, kF32, Tag::nhwc);
   }
@@ -123,12 +137,15 @@ struct Primitives {
     return g.bias ? dn::memory::desc({g.c_out}, kF32, Tag::x) : dn::memory::desc();
   }
 
+  // The operation descriptors stay alive while choose() iterates: oneDNN's implementation
+  // iterator points into them.
   static typename O::Fwd::primitive_desc make_fwd_pd(const Geometry& g) {
     typename O::Fwd::desc desc(dn::prop_kind::forward_training, O::kAlgorithm,
                                activation(g.src_dims()), any(g.weight_dims()), bias_desc(g),
                                activation(g.dst_dims()), g.strides(), g.padding_l(),
                                g.padding_r(kTransposed));
-    return typename O::Fwd::primitive_desc(desc, cpu_engine());
+    return choose<typename O::Fwd>(
+        g, [&] { return typename O::Fwd::primitive_desc(desc, cpu_engine()); });
   }
 
   void ensure_backward_data(const Geometry& g) {
@@ -136,7 +153,9 @@ struct Primitives {
     typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
                                    activation(g.dst_dims()), g.strides(), g.padding_l(),
                                    g.padding_r(kTransposed));
-    bwd_data_pd.emplace(desc, cpu_engine(), fwd_pd);
+    bwd_data_pd.emplace(choose<typename O::BwdData>(g, [&] {
+      return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd);
+    }));
     bwd_data.emplace(*bwd_data_pd);
   }
 
@@ -145,7 +164,9 @@ struct Primitives {
     typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
                                       bias_desc(g), activation(g.dst_dims()), g.strides(),
                                       g.padding_l(), g.padding_r(kTransposed));
-    bwd_weights_pd.emplace(desc, cpu_engine(), fwd_pd);
+    bwd_weights_pd.emplace(choose<typename O::BwdWeights>(g, [&] {
+      return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd);
+    }));
     bwd_weights.emplace(*bwd_weights_pd);
   }
 };
