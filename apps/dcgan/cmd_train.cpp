@@ -40,7 +40,7 @@ void setup_train(CLI::App& app) {
   cmd->add_flag("--flip", c->flip, "Random horizontal flips");
   cmd->add_option("--device", c->device, "auto, cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--seed", c->seed, "Random seed (recorded in config.json)")->capture_default_str();
-  cmd->add_option("--threads", c->threads, "Intra-op threads (0 = LibTorch default)")->capture_default_str();
+  cmd->add_option("--threads", c->threads, "Compute threads (0 = OMP_NUM_THREADS if set, else every core)")->capture_default_str();
   cmd->add_option("--sample-every", c->sample_every, "Extra sample grid every N steps (0 = per epoch only)")->capture_default_str();
   cmd->add_option("--n-sample", c->n_sample, "Images in each sample grid")->capture_default_str();
   cmd->add_option("--ckpt-every", c->ckpt_every, "Checkpoint every N steps (and at each epoch end)")->capture_default_str();

@@ -9,6 +9,7 @@
 #include "dcgan/gan/dataset.h"
 #include "dcgan/gan/fast_conv.h"
 #include "dcgan/gan/runtime_info.h"
+#include "dcgan/gan/threads.h"
 #include "dcgan/gan/train_step.h"
 
 namespace dcgan::gan {
@@ -85,7 +86,7 @@ double dcgan_iteration_flops(const ModelConfig& model, int batch, int g_steps) {
 
 BenchTrainResult run_bench_train(const BenchTrainConfig& config) {
   config.validate();
-  if (config.threads > 0) torch::set_num_threads(config.threads);
+  set_compute_threads(config.threads);
   torch::manual_seed(config.seed);
   ModelConfig model;
   model.size = config.size;

@@ -1,7 +1,9 @@
 // Tensor <-> image conversions; see images.h.
 #include "dcgan/gan/images.h"
 
+#include <iomanip>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "dcgan/vision/grid.h"
 #include "dcgan/vision/image_io.h"
@@ -40,6 +42,24 @@ std::vector<cv::Mat> to_mats(const torch::Tensor& images_uint8) {
 
 void write_grid(const std::string& path, const torch::Tensor& images_uint8, int cols) {
   vision::write_image(path, vision::make_grid(to_mats(images_uint8), 2, cols, cv::Scalar::all(32)));
+}
+
+torch::Tensor generate_images(GeneratorBase& generator, const torch::Tensor& z,
+                              const torch::Device& device, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t i = 0; i < z.size(0); i += batch) {
+    auto chunk = z.narrow(0, i, std::min(batch, z.size(0) - i)).to(device);
+    parts.push_back(to_uint8(generator.forward(chunk)));
+  }
+  return torch::cat(parts);
+}
+
+std::string numbered_name(const std::string& prefix, int64_t n, int width,
+                          const std::string& suffix) {
+  std::ostringstream name;
+  name << prefix << std::setw(width) << std::setfill('0') << n << suffix;
+  return name.str();
 }
 
 }  // namespace dcgan::gan

@@ -25,9 +25,7 @@ namespace dcgan::gan {
 namespace {
 
 std::string numbered(const std::string& dir, const std::string& prefix, int64_t n, int width) {
-  std::ostringstream name;
-  name << prefix << std::setw(width) << std::setfill('0') << n << ".png";
-  return (fs::path(dir) / name.str()).string();
+  return (fs::path(dir) / numbered_name(prefix, n, width, ".png")).string();
 }
 
 // Spherical interpolation keeps normal latents at a typical norm; linear is right for the
@@ -106,13 +104,7 @@ torch::Tensor sample_latents(const LoadedModel& loaded, int64_t n, uint64_t seed
 }
 
 torch::Tensor generate(const LoadedModel& loaded, const torch::Tensor& z, int64_t batch) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (int64_t i = 0; i < z.size(0); i += batch) {
-    auto chunk = z.narrow(0, i, std::min(batch, z.size(0) - i)).to(loaded.device);
-    parts.push_back(to_uint8(loaded.generator->forward(chunk)));
-  }
-  return torch::cat(parts);
+  return generate_images(*loaded.generator, z, loaded.device, batch);
 }
 
 torch::Tensor score(const LoadedModel& loaded, const torch::Tensor& images_uint8) {

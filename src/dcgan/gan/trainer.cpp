@@ -22,6 +22,7 @@
 #include "dcgan/gan/images.h"
 #include "dcgan/gan/metrics_swd.h"
 #include "dcgan/gan/runtime_info.h"
+#include "dcgan/gan/threads.h"
 #include "dcgan/report/event_writer.h"
 #include "dcgan/report/html_report.h"
 #include "dcgan/report/progress_animation.h"
@@ -99,12 +100,6 @@ std::string iso_time_now() {
   std::ostringstream out;
   out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
   return out.str();
-}
-
-std::string numbered(const std::string& prefix, int64_t n, int width, const std::string& ext) {
-  std::ostringstream name;
-  name << prefix << std::setw(width) << std::setfill('0') << n << ext;
-  return name.str();
 }
 
 bool finite(float v) { return std::isfinite(v); }
@@ -305,9 +300,8 @@ std::string Trainer::progress_text() const {
 }
 
 void Trainer::write_sample(const std::string& relative_path) {
-  torch::NoGradGuard no_grad;
   g_->eval();  // BN uses its running statistics, as the recipe's sampler (HEAD) does
-  auto images = to_uint8(g_->forward(state_.sample_z.to(device_)));
+  auto images = generate_images(*g_, state_.sample_z, device_);
   g_->train();
   ensure_dir(fs::path(run_path(relative_path)).parent_path().string());
   write_grid(run_path(relative_path), images);
@@ -335,18 +329,9 @@ void Trainer::start_evaluation() {
 }
 
 void Trainer::evaluate_now() {
-  torch::Tensor fake;
-  {
-    torch::NoGradGuard no_grad;
-    g_->eval();
-    std::vector<torch::Tensor> parts;
-    for (int64_t i = 0; i < eval_z_.size(0); i += 256) {
-      auto z = eval_z_.narrow(0, i, std::min<int64_t>(256, eval_z_.size(0) - i)).to(device_);
-      parts.push_back(to_uint8(g_->forward(z)));
-    }
-    g_->train();
-    fake = torch::cat(parts);
-  }
+  g_->eval();
+  torch::Tensor fake = generate_images(*g_, eval_z_, device_);
+  g_->train();
   SwdResult result = swd_->evaluate(fake);
   metrics_.append({{"kind", "eval"},
                    {"epoch", state_.epoch},
@@ -403,7 +388,7 @@ TrainSummary Trainer::fit() {
   if (config_.step.g_steps == 0) config_.step.g_steps = config_.model.arch == "mlp" ? 1 : 2;
   config_.validate();
   device_ = choose_device(config_.device);
-  if (config_.threads > 0) torch::set_num_threads(config_.threads);
+  set_compute_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
   load_data();  // first, so a bad --data leaves no empty run directory behind
   ensure_dir(config_.out_dir);
@@ -441,7 +426,7 @@ TrainSummary Trainer::fit() {
       last_img_per_s_ = per_iteration / std::max(dt, 1e-9);
       record_step(last_stats_);
       if (config_.sample_every > 0 && state_.step % config_.sample_every == 0) {
-        write_sample(numbered("samples/step-", state_.step, 8, ".png"));
+        write_sample(numbered_name("samples/step-", state_.step, 8, ".png"));
       }
       if (swd_ && state_.step % config_.eval_every == 0) evaluate_now();
       if (state_.step % config_.ckpt_every == 0) save_checkpoint_now();
@@ -452,7 +437,7 @@ TrainSummary Trainer::fit() {
     }
     progress.finish(suffix);
     if (state_.position == steps_per_epoch_) {  // the epoch is complete
-      std::string sample = numbered("samples/epoch-", state_.epoch, 4, ".png");
+      std::string sample = numbered_name("samples/epoch-", state_.epoch, 4, ".png");
       write_sample(sample);
       double epoch_s = state_.time_s - epoch_start_s;
       metrics_.append({{"kind", "epoch"},
