@@ -1,11 +1,13 @@
-// `dcgan bench <target>`: throughput figures. Targets: `train` (the training iteration) and
-// `sgemm` (the machine's matrix-multiply peak). Flags -> Config -> library call -> one
+// `dcgan bench <target>`: throughput figures. Targets: `train` (the training iteration),
+// `sgemm` (the machine's matrix-multiply peak) and `data` (decoding the training set, and
+// reloading it from the cache). Flags -> Config -> library call -> one
 // `key=value` line per figure on stdout, for people and for bench/run_train.sh.
 #include <iomanip>
 #include <iostream>
 
 #include "command_registry.h"
 #include "dcgan/core/log.h"
+#include "dcgan/gan/bench_data.h"
 #include "dcgan/gan/bench_sgemm.h"
 #include "dcgan/gan/bench_train.h"
 
@@ -63,11 +65,33 @@ void setup_bench_sgemm(CLI::App& bench) {
   });
 }
 
+void setup_bench_data(CLI::App& bench) {
+  auto config = std::make_shared<gan::BenchDataConfig>();
+  CLI::App* cmd = bench.add_subcommand(
+      "data", "Time decoding an image folder into the training tensor, and the cache reload");
+  cmd->add_option("--data", config->data_dir, "Image folder")->required();
+  cmd->add_option("--pattern", config->pattern, "Glob over file names")->capture_default_str();
+  cmd->add_option("--size", config->size, "Output side in pixels")->capture_default_str();
+  cmd->add_option("--threads", config->threads, "Decoding threads; 0 = all cores")
+      ->capture_default_str();
+  cmd->add_option("--limit", config->limit, "At most this many files; 0 = all")
+      ->capture_default_str();
+  cmd->callback([config] {
+    gan::BenchDataResult r = gan::run_bench_data(*config);
+    std::cout << std::fixed << std::setprecision(3) << "bench_data images=" << r.images
+              << " size=" << config->size << " decode_s=" << r.decode_s
+              << " decode_img_per_s=" << std::setprecision(1) << r.images / r.decode_s
+              << " reload_s=" << std::setprecision(3) << r.reload_s << std::endl;
+  });
+}
+
 void setup_bench(CLI::App& app) {
-  CLI::App* bench = app.add_subcommand("bench", "Throughput benchmarks (train step, sgemm peak)");
+  CLI::App* bench =
+      app.add_subcommand("bench", "Throughput benchmarks (train step, sgemm peak, data loading)");
   bench->require_subcommand(1);
   setup_bench_train(*bench);
   setup_bench_sgemm(*bench);
+  setup_bench_data(*bench);
 }
 
 const RegisterCommand kRegister{80, setup_bench};

@@ -152,6 +152,20 @@ TEST(Swd, DeterministicPerSeedAndSeedsDiffer) {
   EXPECT_NEAR(other.average, first.average, 0.5 * first.average);
 }
 
+// Comparing several sets in one pass (the eval's fakes and its real floor) shares the real
+// set's projections; each result must be exactly the single-set one.
+TEST(Swd, SeveralSetsAtOnceEqualOneAtATime) {
+  std::string shared = DCGAN_SHARED_OR_SKIP();
+  torch::Tensor real = real_faces(shared, 0, 64), b = real_faces(shared, 64, 64);
+  torch::Tensor c = real_faces(shared, 128, 40);
+  SwdEvaluator swd(real, 9);
+  std::vector<SwdResult> both = swd.evaluate({b, c});
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].swd_x1e3, swd.evaluate(b).swd_x1e3);
+  EXPECT_EQ(both[1].swd_x1e3, swd.evaluate(c).swd_x1e3);
+  EXPECT_NE(both[0].swd_x1e3, both[1].swd_x1e3);
+}
+
 TEST(Swd, UnequalSetSizesAndGrayscaleWork) {
   std::string shared = DCGAN_SHARED_OR_SKIP();
   torch::Tensor a = real_faces(shared, 0, 80), b = real_faces(shared, 80, 50);

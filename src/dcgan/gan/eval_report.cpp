@@ -184,8 +184,9 @@ EvalReport run_eval(const EvalConfig& config) {
 
   t = std::chrono::steady_clock::now();
   SwdEvaluator swd(real_a, config.seed);
-  const SwdResult fake_swd = swd.evaluate(fakes);
-  const SwdResult floor_swd = swd.evaluate(real_b);
+  const std::vector<SwdResult> swd_results = swd.evaluate({fakes, real_b});
+  const SwdResult& fake_swd = swd_results[0];
+  const SwdResult& floor_swd = swd_results[1];
   timings["swd_s"] = seconds_since(t);
 
   t = std::chrono::steady_clock::now();

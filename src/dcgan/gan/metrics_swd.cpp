@@ -1,9 +1,10 @@
 // SWD over Laplacian-pyramid patches; see metrics_swd.h. The hot parts are the projections
-// (one sgemm per chunk of directions) and the per-direction sorts, done with an LSD radix
+// (one oneDNN sgemm per chunk of directions) and the per-direction sorts, done with an LSD radix
 // sort on order-preserving integer keys: ~4x faster than torch::sort on these 2 cores.
 #include "dcgan/gan/metrics_swd.h"
 
 #include <ATen/Parallel.h>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -311,6 +312,15 @@ void normalise_channels(torch::Tensor& desc) {
   });
 }
 
+// out (rows, n) = dirs (rows, dims) x descriptors (n, dims)^T: each direction's projections
+// are one row. oneDNN's sgemm, not the loaded BLAS: this is most of the SWD's arithmetic and
+// OpenBLAS 0.3.21 runs it at half oneDNN's speed on AVX-512 (see `dcgan bench sgemm`).
+void project(const torch::Tensor& dirs, const torch::Tensor& descriptors, torch::Tensor& out) {
+  const int64_t rows = dirs.size(0), dims = dirs.size(1), n = descriptors.size(0);
+  dnnl::sgemm('N', 'T', rows, n, dims, 1.0f, dirs.data_ptr<float>(), dims,
+              descriptors.data_ptr<float>(), dims, 0.0f, out.data_ptr<float>(), n);
+}
+
 // (count, dims) random unit directions for (level, repeat): Gaussian then normalised.
 torch::Tensor random_directions(uint64_t seed, int level, int repeat, int count, int64_t dims) {
   torch::Tensor dirs = torch::empty({count, dims}, torch::kFloat);
@@ -356,47 +366,62 @@ std::vector<torch::Tensor> set_descriptors(const torch::Tensor& images,
   return desc;
 }
 
-// Mean 1-D W1 over dir_repeats x dirs_per_repeat random directions between two normalised
-// descriptor sets (rows = descriptors). Projection and sort buffers are allocated once.
-double sliced_distance(const torch::Tensor& a, const torch::Tensor& b, uint64_t seed, int level,
-                       const SwdConfig& config) {
-  const int64_t na = a.size(0), nb = b.size(0);
+// Mean 1-D W1 over dir_repeats x dirs_per_repeat random directions between the normalised
+// descriptor set `a` (rows = descriptors) and each of `others`: a's projections are computed
+// and sorted once per direction for all of them. Projection and sort buffers are allocated
+// once.
+std::vector<double> sliced_distances(const torch::Tensor& a, const std::vector<torch::Tensor>& others,
+                                     uint64_t seed, int level, const SwdConfig& config) {
+  const int64_t na = a.size(0);
+  int64_t largest = na;
+  for (const auto& b : others) largest = std::max(largest, b.size(0));
   const int64_t chunk_rows = std::min<int64_t>(kDirectionChunk, config.dirs_per_repeat);
   torch::Tensor proj_a = huge_float_tensor({chunk_rows, na});
-  torch::Tensor proj_b = huge_float_tensor({chunk_rows, nb});
-  // Four sort buffers per thread: keys and scratch for each side.
+  std::vector<torch::Tensor> proj_others;
+  for (const auto& b : others) proj_others.push_back(huge_float_tensor({chunk_rows, b.size(0)}));
+  // Four sort buffers per thread: keys and scratch for a, and for the set compared with it.
   std::vector<std::unique_ptr<HugeKeys>> scratch(4 * at::get_num_threads());
-  double total = 0;
+  std::vector<double> totals(others.size(), 0.0);
   for (int repeat = 0; repeat < config.dir_repeats; ++repeat) {
     torch::Tensor dirs = random_directions(seed, level, repeat, config.dirs_per_repeat, a.size(1));
     for (int64_t first = 0; first < dirs.size(0); first += chunk_rows) {
       const int64_t rows = std::min(dirs.size(0) - first, chunk_rows);
       torch::Tensor chunk = dirs.slice(0, first, first + rows);
-      // (dirs, dims) x (dims, descriptors): each direction's projections are one row.
-      torch::Tensor pa = proj_a.slice(0, 0, rows), pb = proj_b.slice(0, 0, rows);
-      torch::mm_out(pa, chunk, a.t());
-      torch::mm_out(pb, chunk, b.t());
-      std::vector<double> row_w1(rows);
+      torch::Tensor pa = proj_a.slice(0, 0, rows);
+      project(chunk, a, pa);
+      std::vector<torch::Tensor> pbs;
+      for (size_t k = 0; k < others.size(); ++k) {
+        pbs.push_back(proj_others[k].slice(0, 0, rows));
+        project(chunk, others[k], pbs.back());
+      }
+      std::vector<double> row_w1(rows * others.size());
       at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
         uint32_t* buffers[4];
         for (int k = 0; k < 4; ++k) {
           std::unique_ptr<HugeKeys>& buffer = scratch[4 * at::get_thread_num() + k];
-          if (!buffer) buffer = std::make_unique<HugeKeys>(std::max(na, nb));
+          if (!buffer) buffer = std::make_unique<HugeKeys>(largest);
           buffers[k] = buffer->data;
         }
         for (int64_t j = begin; j < end; ++j) {
           const uint32_t* sa =
               radix_sort_keys(pa.data_ptr<float>() + j * na, na, buffers[0], buffers[1]);
-          const uint32_t* sb =
-              radix_sort_keys(pb.data_ptr<float>() + j * nb, nb, buffers[2], buffers[3]);
-          row_w1[j] = wasserstein_1d([sa](int64_t i) { return key_float(sa[i]); }, na,
-                                     [sb](int64_t i) { return key_float(sb[i]); }, nb);
+          for (size_t k = 0; k < others.size(); ++k) {
+            const int64_t nb = others[k].size(0);
+            const uint32_t* sb =
+                radix_sort_keys(pbs[k].data_ptr<float>() + j * nb, nb, buffers[2], buffers[3]);
+            row_w1[j * others.size() + k] =
+                wasserstein_1d([sa](int64_t i) { return key_float(sa[i]); }, na,
+                               [sb](int64_t i) { return key_float(sb[i]); }, nb);
+          }
         }
       });
-      for (double w : row_w1) total += w;
+      for (size_t i = 0; i < row_w1.size(); ++i) totals[i % others.size()] += row_w1[i];
     }
   }
-  return total / (static_cast<double>(config.dir_repeats) * config.dirs_per_repeat);
+  for (double& total : totals) {
+    total /= static_cast<double>(config.dir_repeats) * config.dirs_per_repeat;
+  }
+  return totals;
 }
 
 void check_images(const torch::Tensor& images, const char* what) {
@@ -489,24 +514,37 @@ SwdEvaluator::SwdEvaluator(const torch::Tensor& real_uint8_nchw, uint64_t seed, 
 }
 
 SwdResult SwdEvaluator::evaluate(const torch::Tensor& fake_uint8_nchw) const {
-  check_images(fake_uint8_nchw, "fake");
-  if (fake_uint8_nchw.size(2) != side_) {
-    throw DataError("SWD: fake images are " + std::to_string(fake_uint8_nchw.size(2)) +
-                    " px but the real ones " + std::to_string(side_) + " px");
+  return evaluate(std::vector<torch::Tensor>{fake_uint8_nchw}).front();
+}
+
+std::vector<SwdResult> SwdEvaluator::evaluate(const std::vector<torch::Tensor>& sets) const {
+  std::vector<std::vector<torch::Tensor>> descriptors;  // per set, per level
+  for (const auto& images : sets) {
+    check_images(images, "compared");
+    if (images.size(2) != side_) {
+      throw DataError("SWD: compared images are " + std::to_string(images.size(2)) +
+                      " px but the real ones " + std::to_string(side_) + " px");
+    }
+    descriptors.push_back(set_descriptors(images.contiguous(), resolutions_, seed_, config_));
   }
-  std::vector<torch::Tensor> fake =
-      set_descriptors(fake_uint8_nchw.contiguous(), resolutions_, seed_, config_);
-  SwdResult result;
-  result.resolutions = resolutions_;
+  std::vector<SwdResult> results(sets.size());
   for (size_t l = 0; l < resolutions_.size(); ++l) {
-    result.swd_x1e3.push_back(
-        1e3 * sliced_distance(real_descriptors_[l], fake[l], seed_, static_cast<int>(l), config_));
-    fake[l] = torch::Tensor();  // free each level as soon as it is done
+    std::vector<torch::Tensor> level;
+    for (auto& per_set : descriptors) level.push_back(per_set[l]);
+    std::vector<double> distances =
+        sliced_distances(real_descriptors_[l], level, seed_, static_cast<int>(l), config_);
+    for (size_t k = 0; k < sets.size(); ++k) {
+      results[k].swd_x1e3.push_back(1e3 * distances[k]);
+      descriptors[k][l] = torch::Tensor();  // free each level as soon as it is done
+    }
   }
-  double sum = 0;
-  for (double v : result.swd_x1e3) sum += v;
-  result.average = sum / static_cast<double>(result.swd_x1e3.size());
-  return result;
+  for (SwdResult& result : results) {
+    result.resolutions = resolutions_;
+    double sum = 0;
+    for (double v : result.swd_x1e3) sum += v;
+    result.average = sum / static_cast<double>(result.swd_x1e3.size());
+  }
+  return results;
 }
 
 SwdResult sliced_wasserstein(const torch::Tensor& a_uint8_nchw, const torch::Tensor& b_uint8_nchw,

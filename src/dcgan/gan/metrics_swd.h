@@ -51,6 +51,10 @@ class SwdEvaluator {
 
   // fake: (M, C, H, W) uint8 of the real set's size; M may differ from N.
   SwdResult evaluate(const torch::Tensor& fake_uint8_nchw) const;
+  // Several sets at once, each against the real set (e.g. generated images and a held-out
+  // real half for the floor): the real projections are computed and sorted once for all.
+  // Each result equals evaluate(set) alone.
+  std::vector<SwdResult> evaluate(const std::vector<torch::Tensor>& sets) const;
 
   const std::vector<int>& resolutions() const { return resolutions_; }
   int64_t real_count() const { return real_count_; }
