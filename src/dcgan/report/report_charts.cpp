@@ -2,6 +2,7 @@
 #include "dcgan/report/report_charts.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "dcgan/report/html_util.h"
 #include "dcgan/report/svg_chart.h"
@@ -70,6 +71,17 @@ std::string render_swd_section(const RunData& run, int max_points) {
                  "training goes.");
 }
 
+namespace {
+// "1.6" for 1,560 steps in 1,000 buckets, "50" for 50,000: a whole number said "1" would be
+// read as "no averaging".
+std::string steps_per_bucket(size_t steps, size_t buckets) {
+  const double per = static_cast<double>(steps) / static_cast<double>(buckets);
+  char text[32];
+  std::snprintf(text, sizeof text, per < 10 ? "%.1f" : "%.0f", per);
+  return text;
+}
+}  // namespace
+
 std::string render_losses_section(const RunData& run, int max_points) {
   const size_t buckets = buckets_for(max_points);
   ChartSpec losses = step_chart("losses", "Losses", "loss (binary cross-entropy)");
@@ -79,7 +91,7 @@ std::string render_losses_section(const RunData& run, int max_points) {
   const std::string bucket_note =
       run.steps.size() > buckets
           ? " Each line is the mean of a bucket of about " +
-                std::to_string(run.steps.size() / buckets) +
+                steps_per_bucket(run.steps.size(), buckets) +
                 " steps; the light band spans the bucket's minimum and maximum."
           : "";
   return section("losses", "Losses", render_svg_chart(losses),
