@@ -161,20 +161,22 @@ inline float key_float(uint32_t key) {
 // Sorts `values` ascending as order-preserving keys; returns the sorted keys, which lie in
 // `keys` or `tmp` (scratch of n each, reused by the caller: fresh large buffers cost a page
 // fault per 4 KiB on every call). LSD radix sort with 11/11/10-bit digits; all three
-// histograms come from one read, and a pass whose digit is the same everywhere is skipped.
+// histograms come from one read of the floats, the first scatter pass converts them to keys
+// on the fly (no separate key array pass), and a pass whose digit is the same everywhere is
+// skipped.
 const uint32_t* radix_sort_keys(const float* values, int64_t n, uint32_t* keys, uint32_t* tmp) {
   constexpr int kShift[3] = {0, 11, 22};
   constexpr uint32_t kMask[3] = {0x7FF, 0x7FF, 0x3FF};
   int64_t hist[3][2048] = {};
   for (int64_t i = 0; i < n; ++i) {
     const uint32_t k = float_key(values[i]);
-    keys[i] = k;
     ++hist[0][k & 0x7FF];
     ++hist[1][(k >> 11) & 0x7FF];
     ++hist[2][k >> 22];
   }
-  uint32_t* src = keys;
-  uint32_t* dst = tmp;
+  const uint32_t* src = nullptr;  // nullptr: still the floats
+  uint32_t* dst = keys;
+  uint32_t* other = tmp;
   for (int pass = 0; pass < 3; ++pass) {
     int64_t* h = hist[pass];
     const int buckets = static_cast<int>(kMask[pass]) + 1;
@@ -187,11 +189,23 @@ const uint32_t* radix_sort_keys(const float* values, int64_t n, uint32_t* keys, 
     }
     const int shift = kShift[pass];
     const uint32_t mask = kMask[pass];
-    for (int64_t i = 0; i < n; ++i) {
-      const uint32_t k = src[i];
-      dst[h[(k >> shift) & mask]++] = k;
+    if (src == nullptr) {
+      for (int64_t i = 0; i < n; ++i) {
+        const uint32_t k = float_key(values[i]);
+        dst[h[(k >> shift) & mask]++] = k;
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        const uint32_t k = src[i];
+        dst[h[(k >> shift) & mask]++] = k;
+      }
     }
-    std::swap(src, dst);
+    src = dst;
+    std::swap(dst, other);
+  }
+  if (src == nullptr) {  // every value has the same key: already sorted
+    for (int64_t i = 0; i < n; ++i) keys[i] = float_key(values[i]);
+    return keys;
   }
   return src;
 }
@@ -342,15 +356,17 @@ torch::Tensor random_directions(uint64_t seed, int level, int repeat, int count,
   return dirs;
 }
 
-// Descriptors of every level of `images` (uint8 NCHW), normalised per set.
-std::vector<torch::Tensor> set_descriptors(const torch::Tensor& images,
-                                           const std::vector<int>& resolutions, uint64_t seed,
-                                           const SwdConfig& config) {
+// Descriptors of the levels `wanted` of `images` (uint8 NCHW), normalised per set, written
+// into `desc` (one (N * patches, 3 * p * p) float tensor per wanted level; allocated here when
+// undefined, else reused: fresh memory costs a page fault per 4 KiB, ~10% of the run).
+void set_descriptors(const torch::Tensor& images, const std::vector<int>& resolutions,
+                     const std::vector<int>& wanted, uint64_t seed, const SwdConfig& config,
+                     std::vector<torch::Tensor>& desc) {
   const int64_t n = images.size(0);
   const int64_t dims = int64_t{kChannels} * config.patch_size * config.patch_size;
-  std::vector<torch::Tensor> desc;
-  for (size_t l = 0; l < resolutions.size(); ++l) {
-    desc.push_back(huge_float_tensor({n * config.patches_per_image, dims}));
+  desc.resize(wanted.size());
+  for (torch::Tensor& d : desc) {
+    if (!d.defined()) d = huge_float_tensor({n * config.patches_per_image, dims});
   }
   for (int64_t first = 0; first < n; first += config.batch_images) {
     torch::Tensor batch = images.slice(0, first, std::min(n, first + config.batch_images));
@@ -358,12 +374,17 @@ std::vector<torch::Tensor> set_descriptors(const torch::Tensor& images,
     if (batch.size(1) == 1) batch = batch.expand({-1, kChannels, -1, -1});
     std::vector<torch::Tensor> levels =
         laplacian_pyramid(batch.contiguous(), static_cast<int>(resolutions.size()));
-    for (size_t l = 0; l < levels.size(); ++l) {
-      extract_patches(levels[l].contiguous(), first, static_cast<int>(l), seed, config, desc[l]);
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      extract_patches(levels[wanted[k]].contiguous(), first, wanted[k], seed, config, desc[k]);
     }
   }
   for (torch::Tensor& d : desc) normalise_channels(d);
-  return desc;
+}
+
+std::vector<int> all_levels(const std::vector<int>& resolutions) {
+  std::vector<int> levels(resolutions.size());
+  for (size_t l = 0; l < levels.size(); ++l) levels[l] = static_cast<int>(l);
+  return levels;
 }
 
 // Mean 1-D W1 over dir_repeats x dirs_per_repeat random directions between the normalised
@@ -510,7 +531,8 @@ SwdEvaluator::SwdEvaluator(const torch::Tensor& real_uint8_nchw, uint64_t seed, 
   side_ = static_cast<int>(real_uint8_nchw.size(2));
   real_count_ = real_uint8_nchw.size(0);
   resolutions_ = swd_resolutions(side_, config_.min_resolution);
-  real_descriptors_ = set_descriptors(real_uint8_nchw.contiguous(), resolutions_, seed_, config_);
+  set_descriptors(real_uint8_nchw.contiguous(), resolutions_, all_levels(resolutions_), seed_,
+                  config_, real_descriptors_);
 }
 
 SwdResult SwdEvaluator::evaluate(const torch::Tensor& fake_uint8_nchw) const {
@@ -518,25 +540,27 @@ SwdResult SwdEvaluator::evaluate(const torch::Tensor& fake_uint8_nchw) const {
 }
 
 std::vector<SwdResult> SwdEvaluator::evaluate(const std::vector<torch::Tensor>& sets) const {
-  std::vector<std::vector<torch::Tensor>> descriptors;  // per set, per level
   for (const auto& images : sets) {
     check_images(images, "compared");
     if (images.size(2) != side_) {
       throw DataError("SWD: compared images are " + std::to_string(images.size(2)) +
                       " px but the real ones " + std::to_string(side_) + " px");
     }
-    descriptors.push_back(set_descriptors(images.contiguous(), resolutions_, seed_, config_));
   }
+  // One level at a time, each set's descriptor buffer reused from level to level: the
+  // pyramid is recomputed per level (cheap) instead of keeping every level in memory.
+  std::vector<std::vector<torch::Tensor>> buffers(sets.size());
   std::vector<SwdResult> results(sets.size());
   for (size_t l = 0; l < resolutions_.size(); ++l) {
     std::vector<torch::Tensor> level;
-    for (auto& per_set : descriptors) level.push_back(per_set[l]);
+    for (size_t k = 0; k < sets.size(); ++k) {
+      set_descriptors(sets[k].contiguous(), resolutions_, {static_cast<int>(l)}, seed_, config_,
+                      buffers[k]);
+      level.push_back(buffers[k][0]);
+    }
     std::vector<double> distances =
         sliced_distances(real_descriptors_[l], level, seed_, static_cast<int>(l), config_);
-    for (size_t k = 0; k < sets.size(); ++k) {
-      results[k].swd_x1e3.push_back(1e3 * distances[k]);
-      descriptors[k][l] = torch::Tensor();  // free each level as soon as it is done
-    }
+    for (size_t k = 0; k < sets.size(); ++k) results[k].swd_x1e3.push_back(1e3 * distances[k]);
   }
   for (SwdResult& result : results) {
     result.resolutions = resolutions_;
