@@ -22,6 +22,7 @@
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/vision/image_io.h"
+#include "dcgan/vision/worker_pool.h"
 
 namespace fs = std::filesystem;
 
@@ -56,8 +57,7 @@ std::string cache_key(const DataConfig& config, const std::vector<std::string>& 
 }
 
 int resolve_threads(int threads) {
-  if (threads > 0) return threads;
-  return std::max(1u, std::thread::hardware_concurrency());
+  return threads > 0 ? threads : vision::default_thread_count();
 }
 
 // Square centre crop of side min(input_size, h, w) (the recipe's j = round((h - crop) / 2)).

@@ -3,9 +3,9 @@
 
 #include <ATen/Parallel.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <thread>
+
+#include "dcgan/vision/worker_pool.h"
 
 namespace dcgan::gan {
 
@@ -15,7 +15,7 @@ int set_compute_threads(int requested) {
     const char* env = std::getenv("OMP_NUM_THREADS");
     threads = env != nullptr ? std::atoi(env) : 0;
   }
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = vision::default_thread_count();
   at::set_num_threads(threads);
   return threads;
 }
