@@ -14,6 +14,10 @@ target_link_libraries(dcgan_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(dcgan_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 separate_arguments(_dcgan_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
 target_compile_options(dcgan_torch INTERFACE ${_dcgan_torch_flags})
+# at::parallel_for is a header template whose `#pragma omp parallel` is compiled into the
+# caller: without -fopenmp on our own files every parallel_for of ours ran on one thread.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+target_link_libraries(dcgan_torch INTERFACE OpenMP::OpenMP_CXX)
 add_library(dcgan::torch ALIAS dcgan_torch)
 message(STATUS "dcgan: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
 

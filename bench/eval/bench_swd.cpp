@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "dcgan/core/heap.h"
 #include "dcgan/core/log.h"
 #include "dcgan/gan/dataset.h"
 #include "dcgan/gan/metrics_swd.h"
 
 int main(int argc, char** argv) {
+  dcgan::keep_freed_memory_for_reuse();  // as in `dcgan eval`
   CLI::App app{"Time SWD between two slices of an image folder"};
   std::string real;
   int64_t first_a = 0, first_b = 0, n = 10000;
