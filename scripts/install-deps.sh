@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev libopenblas0-openmp libdnnl-dev
-  libopencv-dev
+  libopencv-dev opencv-data
   libcurl4-openssl-dev libssl-dev libgumbo-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
   libgtest-dev libcpp-httplib-dev
   python3-torch python3-opencv python3-numpy python3-requests python3-bs4

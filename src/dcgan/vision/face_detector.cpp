@@ -28,8 +28,9 @@ cv::CascadeClassifier parse_cascade(const std::string& xml, const std::string& p
 
 class CascadeFaceDetector : public FaceDetector {
  public:
-  CascadeFaceDetector(cv::CascadeClassifier classifier, const FaceDetectorConfig& config)
-      : classifier_(std::move(classifier)), config_(config) {}
+  CascadeFaceDetector(std::shared_ptr<const LbpCascade> lbp, cv::CascadeClassifier classifier,
+                      const FaceDetectorConfig& config)
+      : lbp_(std::move(lbp)), classifier_(std::move(classifier)), config_(config) {}
 
   std::vector<cv::Rect> detect(const cv::Mat& image) override {
     if (image.channels() == 3) {
@@ -40,8 +41,12 @@ class CascadeFaceDetector : public FaceDetector {
     cv::equalizeHist(gray_, gray_);
     std::vector<cv::Rect> faces;
     const cv::Size min_size(config_.min_size, config_.min_size);
-    classifier_.detectMultiScale(gray_, faces, config_.scale_factor, config_.min_neighbors, 0,
-                                 min_size);
+    if (lbp_) {
+      faces = lbp_->detect(gray_, config_.scale_factor, config_.min_neighbors, min_size);
+    } else {
+      classifier_.detectMultiScale(gray_, faces, config_.scale_factor, config_.min_neighbors, 0,
+                                   min_size);
+    }
     // OpenCV's order depends on how its thread pool split the work (tile_16 of the test set
     // comes out in opposite orders with 1 and 2 threads); reading order makes <stem>-<i>
     // reproducible. It is also the order OpenCV-Python gave on the whole test set.
@@ -52,7 +57,8 @@ class CascadeFaceDetector : public FaceDetector {
   }
 
  private:
-  cv::CascadeClassifier classifier_;
+  std::shared_ptr<const LbpCascade> lbp_;  // the fast evaluator, where it supports the cascade
+  cv::CascadeClassifier classifier_;       // otherwise OpenCV's
   FaceDetectorConfig config_;
   cv::Mat gray_;  // reused between calls
 };
@@ -79,10 +85,16 @@ std::string FaceDetectorConfig::to_string() const {
 
 CascadeModel::CascadeModel(const std::string& path) : path_(path), xml_(read_file(path)) {
   parse_cascade(xml_, path_);  // fail here, once, rather than in every worker
+  cv::FileStorage storage(xml_, cv::FileStorage::READ | cv::FileStorage::MEMORY);
+  if (auto lbp = LbpCascade::from_node(storage.getFirstTopLevelNode())) {
+    lbp_ = std::make_shared<const LbpCascade>(std::move(*lbp));
+  }
 }
 
 std::unique_ptr<FaceDetector> CascadeModel::make_detector(const FaceDetectorConfig& config) const {
-  return std::make_unique<CascadeFaceDetector>(parse_cascade(xml_, path_), config);
+  // The OpenCV classifier is only needed where the fast evaluator cannot run the cascade.
+  return std::make_unique<CascadeFaceDetector>(
+      lbp_, lbp_ ? cv::CascadeClassifier() : parse_cascade(xml_, path_), config);
 }
 
 }  // namespace dcgan::vision

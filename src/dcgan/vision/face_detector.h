@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "dcgan/vision/lbp_cascade.h"
+
 namespace dcgan::vision {
 
 struct FaceDetectorConfig {
@@ -36,11 +38,14 @@ class CascadeModel {
   // Reads and parses `path`; throws IoError (unreadable) or DataError (not an OpenCV cascade).
   explicit CascadeModel(const std::string& path);
   const std::string& path() const { return path_; }
+  // True where detection runs on LbpCascade rather than cv::CascadeClassifier.
+  bool uses_fast_evaluator() const { return lbp_ != nullptr; }
   std::unique_ptr<FaceDetector> make_detector(const FaceDetectorConfig& config) const;
 
  private:
   std::string path_;
   std::string xml_;
+  std::shared_ptr<const LbpCascade> lbp_;  // immutable, shared by every worker's detector
 };
 
 }  // namespace dcgan::vision
