@@ -35,7 +35,12 @@ struct PlacedStump {
 // block, set where the block's sum is >= the centre block's, clockwise from the top-left
 // (OpenCV's bit order).
 inline int lbp_code(const int* q, const int* o) {
-  auto block = [q, o](int a, int b, int c, int d) { return q[o[a]] - q[o[b]] - q[o[c]] + q[o[d]]; };
+  // In unsigned arithmetic: the integral of a very large level wraps around 2^32 (as OpenCV's
+  // does), and the block sums stay right modulo 2^32 without signed overflow.
+  auto block = [q, o](int a, int b, int c, int d) {
+    const auto u = [q, o](int k) { return static_cast<uint32_t>(q[o[k]]); };
+    return static_cast<int>(u(a) - u(b) - u(c) + u(d));
+  };
   const int centre = block(5, 6, 9, 10);
   return (block(0, 1, 4, 5) >= centre) << 7 | (block(1, 2, 5, 6) >= centre) << 6 |
          (block(2, 3, 6, 7) >= centre) << 5 | (block(6, 7, 10, 11) >= centre) << 4 |
