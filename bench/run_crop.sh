@@ -3,7 +3,8 @@
 # once) and `dcgan crop` with the same parameters (1.1 / 5 / min 48 -> 96 px JPEG) on the same
 # 40 illustrations of $DCGAN_SHARED/data/anime-illustrations (36 tiles, 3 Miku, the 3072 px
 # grid). Each side runs $RUNS times into a fresh folder; the best run counts. Prints images/s
-# of both, the face counts (they must match) and the ratio (target >= 1.5x).
+# of both, the face counts (they must match) and the ratio (target >= 1.5x); then the detector
+# core alone: bench_detect times LbpCascade against cv::CascadeClassifier on one thread.
 set -euo pipefail
 : "${DCGAN_BUILD:?set DCGAN_BUILD to the build folder}"
 : "${DCGAN_SHARED:?set DCGAN_SHARED to the shared data folder}"
@@ -51,6 +52,8 @@ printf 'dcgan crop           : %8.2f images/s  (%d faces)  runs: %s\n' "$ours" "
   "${ours_rates[*]}"
 printf 'dcgan crop, whole process incl. start-up and cascade load: %.2f images/s\n' "$wall"
 printf 'ratio dcgan / peer   : %.2fx (target >= 1.5x)\n' "$(awk -v a="$ours" -v b="$peer" 'BEGIN { print a / b }')"
+# The detector core alone, one thread, alternating per image (same boxes checked inside).
+printf 'detector core, 1 thread: %s\n' "$("$DCGAN_BUILD/bench_detect" "$cascade" "${images[@]}")"
 if [ "$peer_faces" != "$ours_faces" ]; then
   echo "crop: face counts differ (peer $peer_faces, dcgan $ours_faces)" >&2
   exit 1
