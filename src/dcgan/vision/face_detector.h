@@ -1,7 +1,8 @@
 // Face detection behind a small interface, so another detector (an ONNX model through cv::dnn)
 // can replace the cascade later. The cascade detector reproduces the recipe exactly: BGR ->
 // gray (cvtColor), equalizeHist, detectMultiScale(scale, neighbours, flags 0, min size), giving
-// the boxes OpenCV-Python gives for the same image. It does not crop or filter boxes.
+// the boxes OpenCV-Python gives for the same image. It does not crop or filter boxes. LBP
+// cascades are evaluated by LbpCascade (the same boxes, faster), others by OpenCV.
 #pragma once
 
 #include <memory>
