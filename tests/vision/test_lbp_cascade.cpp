@@ -30,7 +30,7 @@ struct Params {
 
 // The recipe's call first; then raw candidates (no grouping), scales below 2 (step-2 scan),
 // a coarse pyramid, a large minimum and a minimum below the window.
-const Params kParams[] = {{1.1, 5, 48}, {1.1, 0, 48}, {1.05, 3, 24},
+const Params kParams[] = {{1.1, 5, 48}, {1.1, 0, 48},  {1.05, 3, 24},
                           {1.3, 2, 30}, {1.2, 1, 100}, {2.5, 0, 1}};
 
 const char* kOpenCvLbpCascades = "/usr/share/opencv4/lbpcascades";
@@ -103,8 +103,7 @@ size_t expect_same_boxes(const std::string& cascade_path, const std::vector<cv::
                                std::to_string(i) + ", scale " + std::to_string(p.scale_factor) +
                                ", neighbours " + std::to_string(p.min_neighbors) + ", min " +
                                std::to_string(p.min_size);
-      EXPECT_EQ(sorted(ours.detect(images[i], p.scale_factor, p.min_neighbors, min_size)),
-                expected)
+      EXPECT_EQ(sorted(ours.detect(images[i], p.scale_factor, p.min_neighbors, min_size)), expected)
           << what;
       EXPECT_EQ(sorted(ours.detect(images[i], p.scale_factor, p.min_neighbors, min_size, false)),
                 expected)
@@ -128,9 +127,11 @@ TEST(LbpCascade, SameBoxesAsOpenCvOnTheTestIllustrations) {
     images.push_back(equalized_gray(read_image(dir + name)));
   }
   std::vector<fs::path> tiles;
-  for (const auto& entry : fs::directory_iterator(dir + "tadne-tiles")) tiles.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(dir + "tadne-tiles"))
+    tiles.push_back(entry.path());
   std::sort(tiles.begin(), tiles.end());
-  for (size_t t = 0; t < tiles.size(); t += 5) images.push_back(equalized_gray(read_image(tiles[t])));
+  for (size_t t = 0; t < tiles.size(); t += 5)
+    images.push_back(equalized_gray(read_image(tiles[t])));
   EXPECT_GT(expect_same_boxes(cascade, images, all_params()), 100u);
   // The 3072 px grid of 64 faces with the recipe's parameters only (the sweep would take long).
   const std::vector<cv::Mat> grid = {equalized_gray(read_image(dir + "tadne-grid-3072.jpg"))};
@@ -139,17 +140,17 @@ TEST(LbpCascade, SameBoxesAsOpenCvOnTheTestIllustrations) {
 
 TEST(LbpCascade, SameBoxesAsOpenCvOnImagesMadeHere) {
   const std::string shared = DCGAN_SHARED_OR_SKIP();
-  EXPECT_GT(expect_same_boxes(shared + "/models/lbpcascade_animeface.xml", made_images(),
-                              all_params()),
-            0u);
+  EXPECT_GT(
+      expect_same_boxes(shared + "/models/lbpcascade_animeface.xml", made_images(), all_params()),
+      0u);
 }
 
 TEST(LbpCascade, SameBoxesAsOpenCvWithOpenCvsOwnLbpCascades) {
   if (!fs::exists(kOpenCvLbpCascades)) GTEST_SKIP() << "opencv-data is not installed";
   std::vector<cv::Mat> images = made_images();
   if (auto shared = dcgan::testing::shared_dir()) {
-    images.push_back(equalized_gray(
-        read_image(*shared + "/data/anime-illustrations/miku_CC_BY-NC.jpg")));
+    images.push_back(
+        equalized_gray(read_image(*shared + "/data/anime-illustrations/miku_CC_BY-NC.jpg")));
   }
   size_t total = 0, cascades = 0;
   for (const auto& entry : fs::directory_iterator(kOpenCvLbpCascades)) {

@@ -17,8 +17,8 @@ namespace {
 using Stage = LbpCascade::Stage;
 using Stump = LbpCascade::Stump;
 
-constexpr int kCategories = 256;    // 8-bit LBP codes
-constexpr int kSubsetWords = 8;     // 256 bits of "goes left" per stump
+constexpr int kCategories = 256;        // 8-bit LBP codes
+constexpr int kSubsetWords = 8;         // 256 bits of "goes left" per stump
 constexpr float kThresholdEps = 1e-5f;  // OpenCV lowers every stage threshold by this
 constexpr double kGroupEps = 0.2;       // OpenCV's GROUP_EPS
 constexpr int kLanes = 8;               // windows per AVX2 step
@@ -115,7 +115,8 @@ __attribute__((target("avx2"))) void stages_passed_x8(const std::vector<Stage>& 
         // The 256-bit subset is one register: word code/32 by a permute, then bit code%32.
         const __m256i subset = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(stump.subset));
         const __m256i word = _mm256_permutevar8x32_epi32(subset, _mm256_srli_epi32(code, 5));
-        const __m256i bit = _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(code, low5)), one);
+        const __m256i bit =
+            _mm256_and_si256(_mm256_srlv_epi32(word, _mm256_and_si256(code, low5)), one);
         const __m256 leaf =
             _mm256_blendv_ps(_mm256_set1_ps(stump.right), _mm256_set1_ps(stump.left),
                              _mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, one)));

@@ -35,7 +35,7 @@ class LbpCascade {
 
   cv::Size window() const { return window_; }
 
- // The parsed cascade, as OpenCV holds it.
+  // The parsed cascade, as OpenCV holds it.
   struct Stage {
     int first_stump = 0;
     int stumps = 0;
