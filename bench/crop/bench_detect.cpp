@@ -6,20 +6,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
-#include <tuple>
 #include <vector>
 
+#include "dcgan/vision/face_detector.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/lbp_cascade.h"
 
 namespace {
 
 std::vector<cv::Rect> sorted(std::vector<cv::Rect> boxes) {
-  std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) {
-    return std::tie(a.y, a.x, a.width) < std::tie(b.y, b.x, b.width);
-  });
+  dcgan::vision::sort_reading_order(boxes);
   return boxes;
 }
 
@@ -46,8 +43,7 @@ int main(int argc, char** argv) {
     std::vector<cv::Mat> images;
     for (int i = 2; i < argc; ++i) {
       cv::Mat gray;
-      cv::cvtColor(dcgan::vision::read_image(argv[i]), gray, cv::COLOR_BGR2GRAY);
-      cv::equalizeHist(gray, gray);
+      dcgan::vision::equalized_gray(dcgan::vision::read_image(argv[i]), gray);
       images.push_back(gray);
     }
     const cv::Size min_size(48, 48);

@@ -6,10 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 #include <random>
-#include <tuple>
 
 #include "dcgan/vision/face_detector.h"
 #include "dcgan/vision/image_io.h"
@@ -36,9 +34,7 @@ const Params kParams[] = {{1.1, 5, 48}, {1.1, 0, 48},  {1.05, 3, 24},
 const char* kOpenCvLbpCascades = "/usr/share/opencv4/lbpcascades";
 
 std::vector<cv::Rect> sorted(std::vector<cv::Rect> boxes) {
-  std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) {
-    return std::tie(a.y, a.x, a.width, a.height) < std::tie(b.y, b.x, b.width, b.height);
-  });
+  sort_reading_order(boxes);
   return boxes;
 }
 
@@ -49,10 +45,9 @@ LbpCascade load_lbp(const std::string& path) {
   return *cascade;
 }
 
-cv::Mat equalized_gray(const cv::Mat& bgr) {
+cv::Mat detector_input(const cv::Mat& bgr) {
   cv::Mat gray;
-  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-  cv::equalizeHist(gray, gray);
+  equalized_gray(bgr, gray);
   return gray;
 }
 
@@ -75,11 +70,11 @@ std::vector<cv::Mat> made_images() {
     face.copyTo(canvas(cv::Rect(x, 20 + size / 3, size, size)));
     x += size + 10;
   }
-  images.push_back(equalized_gray(canvas));
+  images.push_back(detector_input(canvas));
   cv::Mat noise(200, 300, CV_8UC1);
   cv::randu(noise, 0, 256);
   images.push_back(noise);
-  images.push_back(equalized_gray(canvas(cv::Rect(0, 100, 520, 70)).clone()));
+  images.push_back(detector_input(canvas(cv::Rect(0, 100, 520, 70)).clone()));
   images.push_back(noise(cv::Rect(0, 0, 24, 24)).clone());
   images.push_back(noise(cv::Rect(0, 0, 25, 31)).clone());
   images.push_back(noise(cv::Rect(0, 0, 23, 80)).clone());  // narrower than the window
@@ -124,17 +119,17 @@ TEST(LbpCascade, SameBoxesAsOpenCvOnTheTestIllustrations) {
   const std::string dir = shared + "/data/anime-illustrations/";
   std::vector<cv::Mat> images;
   for (const char* name : {"miku_CC_BY-NC.jpg", "miku_bg.png", "miku_small.png"}) {
-    images.push_back(equalized_gray(read_image(dir + name)));
+    images.push_back(detector_input(read_image(dir + name)));
   }
   std::vector<fs::path> tiles;
   for (const auto& entry : fs::directory_iterator(dir + "tadne-tiles"))
     tiles.push_back(entry.path());
   std::sort(tiles.begin(), tiles.end());
   for (size_t t = 0; t < tiles.size(); t += 5)
-    images.push_back(equalized_gray(read_image(tiles[t])));
+    images.push_back(detector_input(read_image(tiles[t])));
   EXPECT_GT(expect_same_boxes(cascade, images, all_params()), 100u);
   // The 3072 px grid of 64 faces with the recipe's parameters only (the sweep would take long).
-  const std::vector<cv::Mat> grid = {equalized_gray(read_image(dir + "tadne-grid-3072.jpg"))};
+  const std::vector<cv::Mat> grid = {detector_input(read_image(dir + "tadne-grid-3072.jpg"))};
   EXPECT_GT(expect_same_boxes(cascade, grid, {kParams[0]}), 20u);
 }
 
@@ -150,7 +145,7 @@ TEST(LbpCascade, SameBoxesAsOpenCvWithOpenCvsOwnLbpCascades) {
   std::vector<cv::Mat> images = made_images();
   if (auto shared = dcgan::testing::shared_dir()) {
     images.push_back(
-        equalized_gray(read_image(*shared + "/data/anime-illustrations/miku_CC_BY-NC.jpg")));
+        detector_input(read_image(*shared + "/data/anime-illustrations/miku_CC_BY-NC.jpg")));
   }
   size_t total = 0, cascades = 0;
   for (const auto& entry : fs::directory_iterator(kOpenCvLbpCascades)) {

@@ -12,14 +12,21 @@
 namespace dcgan::vision {
 namespace {
 
-cv::CascadeClassifier parse_cascade(const std::string& xml, const std::string& path) {
-  cv::CascadeClassifier classifier;
+// Opens the cascade text and hands its top-level node to `use`; OpenCV's parse errors become a
+// DataError naming the file.
+template <class Use>
+void with_cascade_root(const std::string& xml, const std::string& path, Use use) {
   try {
     cv::FileStorage storage(xml, cv::FileStorage::READ | cv::FileStorage::MEMORY);
-    if (storage.isOpened()) classifier.read(storage.getFirstTopLevelNode());
+    if (storage.isOpened()) use(storage.getFirstTopLevelNode());
   } catch (const cv::Exception& e) {
     throw DataError(path + " is not an OpenCV cascade file: " + e.what());
   }
+}
+
+cv::CascadeClassifier parse_cascade(const std::string& xml, const std::string& path) {
+  cv::CascadeClassifier classifier;
+  with_cascade_root(xml, path, [&classifier](const cv::FileNode& root) { classifier.read(root); });
   if (classifier.empty()) {
     throw DataError(path + " is not an OpenCV cascade file (expected lbpcascade_animeface.xml)");
   }
@@ -33,12 +40,7 @@ class CascadeFaceDetector : public FaceDetector {
       : lbp_(std::move(lbp)), classifier_(std::move(classifier)), config_(config) {}
 
   std::vector<cv::Rect> detect(const cv::Mat& image) override {
-    if (image.channels() == 3) {
-      cv::cvtColor(image, gray_, cv::COLOR_BGR2GRAY);
-    } else {
-      image.copyTo(gray_);
-    }
-    cv::equalizeHist(gray_, gray_);
+    equalized_gray(image, gray_);
     std::vector<cv::Rect> faces;
     const cv::Size min_size(config_.min_size, config_.min_size);
     if (lbp_) {
@@ -50,9 +52,7 @@ class CascadeFaceDetector : public FaceDetector {
     // OpenCV's order depends on how its thread pool split the work (tile_16 of the test set
     // comes out in opposite orders with 1 and 2 threads); reading order makes <stem>-<i>
     // reproducible. It is also the order OpenCV-Python gave on the whole test set.
-    std::sort(faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) {
-      return std::tie(a.y, a.x, a.width) < std::tie(b.y, b.x, b.width);
-    });
+    sort_reading_order(faces);
     return faces;
   }
 
@@ -64,6 +64,21 @@ class CascadeFaceDetector : public FaceDetector {
 };
 
 }  // namespace
+
+void equalized_gray(const cv::Mat& image, cv::Mat& gray) {
+  if (image.channels() == 3) {
+    cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
+  } else {
+    image.copyTo(gray);
+  }
+  cv::equalizeHist(gray, gray);
+}
+
+void sort_reading_order(std::vector<cv::Rect>& boxes) {
+  std::sort(boxes.begin(), boxes.end(), [](const cv::Rect& a, const cv::Rect& b) {
+    return std::tie(a.y, a.x, a.width, a.height) < std::tie(b.y, b.x, b.width, b.height);
+  });
+}
 
 void FaceDetectorConfig::validate() const {
   require(scale_factor > 1.0 && scale_factor <= 4.0,
@@ -84,11 +99,13 @@ std::string FaceDetectorConfig::to_string() const {
 }
 
 CascadeModel::CascadeModel(const std::string& path) : path_(path), xml_(read_file(path)) {
-  parse_cascade(xml_, path_);  // fail here, once, rather than in every worker
-  cv::FileStorage storage(xml_, cv::FileStorage::READ | cv::FileStorage::MEMORY);
-  if (auto lbp = LbpCascade::from_node(storage.getFirstTopLevelNode())) {
-    lbp_ = std::make_shared<const LbpCascade>(std::move(*lbp));
-  }
+  with_cascade_root(xml_, path_, [this](const cv::FileNode& root) {
+    if (auto lbp = LbpCascade::from_node(root)) {
+      lbp_ = std::make_shared<const LbpCascade>(std::move(*lbp));
+    }
+  });
+  // Any other cascade is checked by OpenCV here, once, rather than in every worker.
+  if (!lbp_) parse_cascade(xml_, path_);
 }
 
 std::unique_ptr<FaceDetector> CascadeModel::make_detector(const FaceDetectorConfig& config) const {

@@ -24,6 +24,13 @@ struct FaceDetectorConfig {
   std::string to_string() const;
 };
 
+// The detector's input as the recipe makes it: 8-bit gray (cvtColor from BGR), then
+// equalizeHist. `gray` is reused between calls.
+void equalized_gray(const cv::Mat& image, cv::Mat& gray);
+
+// Sorts boxes into reading order: top to bottom, then left to right, then by size.
+void sort_reading_order(std::vector<cv::Rect>& boxes);
+
 class FaceDetector {
  public:
   virtual ~FaceDetector() = default;
