@@ -3,7 +3,6 @@
 // Reordered weights are cached per parameter version, so a weight that did not change since
 // the last call (D used on real and fake, G between optimiser steps) is reordered once.
 #include "dcgan/gan/fast_conv.h"
-#include "dcgan/gan/fast_conv_tuning.h"
 
 #include <map>
 #include <memory>
@@ -12,6 +11,9 @@
 #include <optional>
 #include <sstream>
 #include <variant>
+
+#include "dcgan/gan/fast_conv_tuning.h"
+#include "dcgan/gan/tap_gemm_conv.h"
 
 namespace dcgan::gan {
 namespace {
@@ -153,9 +155,8 @@ struct Primitives {
     typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
                                    activation(g.dst_dims()), g.strides(), g.padding_l(),
                                    g.padding_r(kTransposed));
-    bwd_data_pd.emplace(choose<typename O::BwdData>(g, [&] {
-      return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd);
-    }));
+    bwd_data_pd.emplace(choose<typename O::BwdData>(
+        g, [&] { return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd); }));
     bwd_data.emplace(*bwd_data_pd);
   }
 
@@ -164,9 +165,8 @@ struct Primitives {
     typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
                                       bias_desc(g), activation(g.dst_dims()), g.strides(),
                                       g.padding_l(), g.padding_r(kTransposed));
-    bwd_weights_pd.emplace(choose<typename O::BwdWeights>(g, [&] {
-      return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd);
-    }));
+    bwd_weights_pd.emplace(choose<typename O::BwdWeights>(
+        g, [&] { return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd); }));
     bwd_weights.emplace(*bwd_weights_pd);
   }
 };
@@ -216,9 +216,111 @@ Geometry geometry(const torch::Tensor& x, const torch::Tensor& weight, bool bias
   return g;
 }
 
+// ------------------------------------------------------------------ small layers: per-tap GEMMs
+
+// A layer in convolution terms (tap_gemm_conv.h): a transposed convolution's large side, its
+// output, is the convolution's input.
+template <bool kTransposed>
+TapConvShape tap_shape(const Geometry& g) {
+  if (!kTransposed) {
+    return {g.batch, g.c_in,  g.h_in,   g.w_in,   g.c_out,
+            g.h_out, g.w_out, g.kernel, g.stride, g.padding};
+  }
+  return {g.batch, g.c_out, g.h_out,  g.w_out,  g.c_in,
+          g.h_in,  g.w_in,  g.kernel, g.stride, g.padding};
+}
+
+// LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO.
+struct TapLayer {
+  WeightSlot weight;
+  std::optional<dn::memory> weight_grad;  // HWIO, reordered into LibTorch's layout after use
+  dn::memory::desc torch_desc, hwio_desc;
+
+  explicit TapLayer(const TapConvShape& s) {
+    dn::memory::dims dims{s.c_out, s.c_in, s.kernel, s.kernel};
+    torch_desc = dn::memory::desc(dims, kF32, Tag::oihw);
+    hwio_desc = dn::memory::desc(dims, kF32, Tag::hwio);
+  }
+  const float* hwio(const torch::Tensor& w) {
+    return static_cast<const float*>(weight.get(hwio_desc, torch_desc, w).get_data_handle());
+  }
+};
+
+template <bool kTransposed>
+TapLayer& tap_layer_for(const Geometry& g) {
+  static std::mutex mutex;
+  static std::map<Geometry, std::unique_ptr<TapLayer>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[g];
+  if (!slot) slot = std::make_unique<TapLayer>(tap_shape<kTransposed>(g));
+  return *slot;
+}
+
+template <bool kTransposed>
+bool uses_tap_gemm(const Geometry& g) {
+  return tap_conv_suits(tap_shape<kTransposed>(g));
+}
+
+const float* data(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
+
+template <bool kTransposed>
+torch::Tensor tap_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  const float* w = tap_layer_for<kTransposed>(g).hwio(weight);
+  auto y = torch::empty(g.dst_dims(), x.options().memory_format(kChannelsLast));
+  if (kTransposed) {
+    tap_conv_input_gradient(s, data(x), w, data(bias), y.data_ptr<float>());
+  } else {
+    tap_conv_forward(s, data(x), w, data(bias), y.data_ptr<float>());
+  }
+  return y;
+}
+
+template <bool kTransposed>
+torch::Tensor tap_backward_data(const Geometry& g, const torch::Tensor& grad_y,
+                                const torch::Tensor& weight) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  const float* w = tap_layer_for<kTransposed>(g).hwio(weight);
+  auto grad_x = torch::empty(g.src_dims(), grad_y.options().memory_format(kChannelsLast));
+  if (kTransposed) {
+    tap_conv_forward(s, data(grad_y), w, nullptr, grad_x.data_ptr<float>());
+  } else {
+    tap_conv_input_gradient(s, data(grad_y), w, nullptr, grad_x.data_ptr<float>());
+  }
+  return grad_x;
+}
+
+template <bool kTransposed>
+std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
+                                                             const torch::Tensor& x,
+                                                             const torch::Tensor& grad_y,
+                                                             const torch::Tensor& weight) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  auto& layer = tap_layer_for<kTransposed>(g);
+  if (!layer.weight_grad) layer.weight_grad.emplace(layer.hwio_desc, cpu_engine());
+  auto* hwio = static_cast<float*>(layer.weight_grad->get_data_handle());
+  // The convolution's input is the large side: x for a convolution, grad_y for a transposed one.
+  if (kTransposed) {
+    tap_conv_weight_gradient(s, data(grad_y), data(x), hwio);
+  } else {
+    tap_conv_weight_gradient(s, data(x), data(grad_y), hwio);
+  }
+  auto grad_w = torch::empty_like(weight, at::MemoryFormat::Contiguous);
+  auto user = wrap(layer.torch_desc, grad_w);
+  dn::reorder(*layer.weight_grad, user).execute(cpu_stream(), *layer.weight_grad, user);
+  cpu_stream().wait();
+  torch::Tensor grad_b;
+  if (g.bias) grad_b = grad_y.sum({0, 2, 3});
+  return {grad_w, grad_b};
+}
+
+// ------------------------------------------------------------------------- oneDNN primitives
+
 template <bool kTransposed>
 torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_forward<kTransposed>(g, x, weight, bias);
   auto& p = primitives_for<kTransposed>(g);
   auto y = torch::empty(p.fwd_pd.dst_desc().dims(), x.options().memory_format(kChannelsLast));
   std::unordered_map<int, dn::memory> args{
@@ -236,6 +338,7 @@ torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch
 template <bool kTransposed>
 torch::Tensor run_backward_data(const Geometry& g, const torch::Tensor& grad_y,
                                 const torch::Tensor& weight) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_data<kTransposed>(g, grad_y, weight);
   auto& p = primitives_for<kTransposed>(g);
   p.ensure_backward_data(g);
   auto& pd = *p.bwd_data_pd;
@@ -258,6 +361,7 @@ std::pair<torch::Tensor, torch::Tensor> run_backward_weights(const Geometry& g,
                                                              const torch::Tensor& x,
                                                              const torch::Tensor& grad_y,
                                                              const torch::Tensor& weight) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_weights<kTransposed>(g, x, grad_y, weight);
   auto& p = primitives_for<kTransposed>(g);
   p.ensure_backward_weights(g);
   auto& pd = *p.bwd_weights_pd;
