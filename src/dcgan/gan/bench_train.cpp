@@ -81,7 +81,8 @@ double dcgan_iteration_flops(const ModelConfig& model, int batch, int g_steps) {
   const double d_step = g_all + 2 * (d_all + d_all + d_input_grad_without_conv1);
   const double g_without_fc = sum(f.g, 1);  // z needs no gradient
   const double g_step = g_all + d_all + d_all + g_all + g_without_fc;
-  return d_step + g_steps * g_step;
+  const double reused_g_forward = g_all;  // the first G step takes the D step's G(z)
+  return d_step + g_steps * g_step - reused_g_forward;
 }
 
 BenchTrainResult run_bench_train(const BenchTrainConfig& config) {

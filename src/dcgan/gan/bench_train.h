@@ -41,7 +41,8 @@ struct BenchTrainResult {
 // Multiply-add FLOPs (2 per MAC) of the DCGAN convolutions and linear layers in one training
 // iteration: D step = G forward, D forward + backward on real and on fake (no input gradient
 // for either image); each G step = G and D forward, D backward to the image (D's weights frozen),
-// G backward (no gradient for z). BN, activations and the optimiser are not counted.
+// G backward (no gradient for z), less the first G step's G forward, which reuses the D step's
+// (GanStep). BN, activations and the optimiser are not counted.
 double dcgan_iteration_flops(const ModelConfig& model, int batch, int g_steps);
 
 BenchTrainResult run_bench_train(const BenchTrainConfig& config);

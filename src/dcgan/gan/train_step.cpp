@@ -5,6 +5,8 @@
 #include "dcgan/gan/fast_adam.h"
 #include "dcgan/gan/losses.h"
 
+#include <optional>
+
 namespace dcgan::gan {
 namespace {
 // Makes a module's parameters not require grad for the guard's lifetime.
@@ -19,6 +21,42 @@ class FreezeParameters {
   }
   torch::nn::Module& module_;
 };
+
+// G's BatchNorm running statistics before a forward pass, to apply the update that pass made a
+// second time: what another forward with the same weights and the same z would do, since its
+// batch statistics are the same. With r1 = (1 - m) r0 + m s, the second update
+// (1 - m) r1 + m s equals r1 + (1 - m) (r1 - r0).
+class RunningStatsReplay {
+ public:
+  explicit RunningStatsReplay(torch::nn::Module& module) {
+    for (const auto& child : module.modules(/*include_self=*/false)) {
+      if (auto* bn = child->as<torch::nn::BatchNorm2dImpl>()) {
+        TORCH_CHECK(bn->options.momentum().has_value(),
+                    "running-statistics replay needs a BatchNorm momentum");
+        layers_.push_back({bn, bn->running_mean.clone(), bn->running_var.clone(),
+                           bn->num_batches_tracked.clone()});
+      }
+    }
+  }
+
+  void repeat_update() {
+    torch::NoGradGuard no_grad;
+    for (auto& l : layers_) {
+      const double keep = 1 - *l.bn->options.momentum();
+      l.bn->running_mean.add_(l.bn->running_mean - l.mean, keep);
+      l.bn->running_var.add_(l.bn->running_var - l.var, keep);
+      l.bn->num_batches_tracked.add_(l.bn->num_batches_tracked - l.count);
+    }
+  }
+
+ private:
+  struct Layer {
+    torch::nn::BatchNorm2dImpl* bn;
+    torch::Tensor mean, var, count;
+  };
+  std::vector<Layer> layers_;
+};
+
 }  // namespace
 
 void StepConfig::validate() const {
@@ -49,17 +87,24 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
   TORCH_CHECK(static_cast<int>(real_batches.size()) == config_.d_steps,
               "GanStep::run needs one real batch per D step");
   StepStats stats;
-  torch::Tensor z;
-  for (const auto& real : real_batches) {
+  torch::Tensor z, fake;
+  std::optional<RunningStatsReplay> replay;
+  for (size_t i = 0; i < real_batches.size(); ++i) {
+    const auto& real = real_batches[i];
     z = sample_z(real.size(0));
     optimizer_d_->zero_grad();
     auto real_logits = d_->forward(real);
-    torch::Tensor fake;
-    {
+    if (i + 1 < real_batches.size()) {
       torch::NoGradGuard no_grad;  // D's step needs no gradient through G
       fake = g_->forward(z);
+    } else {
+      // The first G step would run G on this z with these weights again (D's step changes
+      // only D): it takes this output and its graph instead, and G's BatchNorm running
+      // statistics get that second forward's update.
+      replay.emplace(*g_);
+      fake = g_->forward(z);
     }
-    auto fake_logits = d_->forward(fake);
+    auto fake_logits = d_->forward(fake.detach());
     auto loss = discriminator_loss(real_logits, fake_logits, config_.label_smooth);
     (loss.real + loss.fake).backward();
     optimizer_d_->step();
@@ -73,8 +118,12 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
   FreezeParameters freeze_d(*d_);
   for (int i = 0; i < config_.g_steps; ++i) {
     optimizer_g_->zero_grad();
-    auto loss_g = generator_loss(d_->forward(g_->forward(z)), config_.loss);
+    if (i > 0) fake = g_->forward(z);
+    auto loss_g = generator_loss(d_->forward(fake), config_.loss);
     loss_g.backward();
+    // Now that the reused graph is spent (LibTorch's BatchNorm saves the running statistics
+    // for its backward) and before the next forward updates them again.
+    if (i == 0) replay->repeat_update();
     optimizer_g_->step();
     stats.loss_g = loss_g.detach();
   }

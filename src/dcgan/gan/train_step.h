@@ -2,7 +2,9 @@
 // trainer, the benchmark and the tests run exactly the same computation:
 //   d_steps x [D step on a real batch and G(z) (real and fake in separate D passes, as the
 //   recipe does, so BN statistics are per-pass)], then g_steps x [G step on the same z]
-//   (carpedm20 runs G twice "to make sure that d_loss does not go to zero").
+//   (carpedm20 runs G twice "to make sure that d_loss does not go to zero"). The first G step
+//   would recompute the last D step's G(z) with the same weights and z; it reuses that output
+//   and its graph instead, and repeats its BatchNorm running-statistics update.
 // Statistics stay tensors (no host sync inside the step); read them when logging.
 #pragma once
 
