@@ -1,11 +1,10 @@
 // GanStep against the recipe's iteration written out literally (every G step recomputes G(z),
 // and so updates G's BatchNorm running statistics once more): the same weights, optimiser
 // results and running statistics, for both kernel paths and other D/G step counts.
-#include "dcgan/gan/train_step.h"
-
 #include <gtest/gtest.h>
 
 #include "dcgan/gan/losses.h"
+#include "dcgan/gan/train_step.h"
 
 using namespace dcgan::gan;
 
@@ -65,8 +64,8 @@ TEST(GanStep, SameTrainingAsTheLiteralRecipeIteration) {
     int d_steps, g_steps;
   };
   for (const Case& c : {Case{"torch", 1, 2}, Case{"fast", 1, 2}, Case{"torch", 2, 3}}) {
-    const std::string what =
-        c.kernels + " d_steps " + std::to_string(c.d_steps) + " g_steps " + std::to_string(c.g_steps);
+    const std::string what = c.kernels + " d_steps " + std::to_string(c.d_steps) + " g_steps " +
+                             std::to_string(c.g_steps);
     torch::manual_seed(11);
     ModelConfig model;
     model.size = 32;

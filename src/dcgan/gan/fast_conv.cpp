@@ -171,14 +171,20 @@ struct Primitives {
   }
 };
 
-template <bool kTransposed>
-Primitives<kTransposed>& primitives_for(const Geometry& g) {
+// The one Layer (Primitives or TapLayer) of each geometry, built on first use.
+template <class Layer>
+Layer& layer_for(const Geometry& g) {
   static std::mutex mutex;
-  static std::map<Geometry, std::unique_ptr<Primitives<kTransposed>>> cache;
+  static std::map<Geometry, std::unique_ptr<Layer>> cache;
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[g];
-  if (!slot) slot = std::make_unique<Primitives<kTransposed>>(g);
+  if (!slot) slot = std::make_unique<Layer>(g);
   return *slot;
+}
+
+template <bool kTransposed>
+Primitives<kTransposed>& primitives_for(const Geometry& g) {
+  return layer_for<Primitives<kTransposed>>(g);
 }
 
 dn::memory wrap(const dn::memory::desc& desc, const torch::Tensor& t) {
@@ -231,12 +237,14 @@ TapConvShape tap_shape(const Geometry& g) {
 }
 
 // LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO.
+template <bool kTransposed>
 struct TapLayer {
   WeightSlot weight;
   std::optional<dn::memory> weight_grad;  // HWIO, reordered into LibTorch's layout after use
   dn::memory::desc torch_desc, hwio_desc;
 
-  explicit TapLayer(const TapConvShape& s) {
+  explicit TapLayer(const Geometry& g) {
+    const TapConvShape s = tap_shape<kTransposed>(g);
     dn::memory::dims dims{s.c_out, s.c_in, s.kernel, s.kernel};
     torch_desc = dn::memory::desc(dims, kF32, Tag::oihw);
     hwio_desc = dn::memory::desc(dims, kF32, Tag::hwio);
@@ -245,16 +253,6 @@ struct TapLayer {
     return static_cast<const float*>(weight.get(hwio_desc, torch_desc, w).get_data_handle());
   }
 };
-
-template <bool kTransposed>
-TapLayer& tap_layer_for(const Geometry& g) {
-  static std::mutex mutex;
-  static std::map<Geometry, std::unique_ptr<TapLayer>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto& slot = cache[g];
-  if (!slot) slot = std::make_unique<TapLayer>(tap_shape<kTransposed>(g));
-  return *slot;
-}
 
 template <bool kTransposed>
 bool uses_tap_gemm(const Geometry& g) {
@@ -267,7 +265,7 @@ template <bool kTransposed>
 torch::Tensor tap_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
   const TapConvShape s = tap_shape<kTransposed>(g);
-  const float* w = tap_layer_for<kTransposed>(g).hwio(weight);
+  const float* w = layer_for<TapLayer<kTransposed>>(g).hwio(weight);
   auto y = torch::empty(g.dst_dims(), x.options().memory_format(kChannelsLast));
   if (kTransposed) {
     tap_conv_input_gradient(s, data(x), w, data(bias), y.data_ptr<float>());
@@ -281,7 +279,7 @@ template <bool kTransposed>
 torch::Tensor tap_backward_data(const Geometry& g, const torch::Tensor& grad_y,
                                 const torch::Tensor& weight) {
   const TapConvShape s = tap_shape<kTransposed>(g);
-  const float* w = tap_layer_for<kTransposed>(g).hwio(weight);
+  const float* w = layer_for<TapLayer<kTransposed>>(g).hwio(weight);
   auto grad_x = torch::empty(g.src_dims(), grad_y.options().memory_format(kChannelsLast));
   if (kTransposed) {
     tap_conv_forward(s, data(grad_y), w, nullptr, grad_x.data_ptr<float>());
@@ -297,7 +295,7 @@ std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
                                                              const torch::Tensor& grad_y,
                                                              const torch::Tensor& weight) {
   const TapConvShape s = tap_shape<kTransposed>(g);
-  auto& layer = tap_layer_for<kTransposed>(g);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
   if (!layer.weight_grad) layer.weight_grad.emplace(layer.hwio_desc, cpu_engine());
   auto* hwio = static_cast<float*>(layer.weight_grad->get_data_handle());
   // The convolution's input is the large side: x for a convolution, grad_y for a transposed one.

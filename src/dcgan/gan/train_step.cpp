@@ -1,11 +1,11 @@
 // One GAN iteration; see train_step.h.
 #include "dcgan/gan/train_step.h"
 
+#include <optional>
+
 #include "dcgan/core/error.h"
 #include "dcgan/gan/fast_adam.h"
 #include "dcgan/gan/losses.h"
-
-#include <optional>
 
 namespace dcgan::gan {
 namespace {
@@ -75,8 +75,9 @@ GanStep::GanStep(std::shared_ptr<GeneratorBase> generator,
   config_.validate();
   auto options = torch::optim::AdamOptions(config_.lr).betas({config_.beta1, config_.beta2});
   auto make_optimizer = [&](std::vector<torch::Tensor> parameters) {
-    return config_.fused_adam ? std::make_unique<FusedAdam>(std::move(parameters), options)
-                              : std::make_unique<torch::optim::Adam>(std::move(parameters), options);
+    return config_.fused_adam
+               ? std::make_unique<FusedAdam>(std::move(parameters), options)
+               : std::make_unique<torch::optim::Adam>(std::move(parameters), options);
   };
   optimizer_g_ = make_optimizer(g_->parameters());
   optimizer_d_ = make_optimizer(d_->parameters());
