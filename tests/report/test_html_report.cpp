@@ -12,6 +12,7 @@
 #include "dcgan/report/html_report.h"
 #include "dcgan/report/progress_animation.h"
 #include "dcgan/report/report_charts.h"
+#include "dcgan/report/svg_chart.h"
 #include "dcgan/vision/image_io.h"
 #include "report/run_fixture.h"
 #include "support/test_support.h"
@@ -159,4 +160,18 @@ TEST(HtmlReport, FiftyThousandStepsWithNoiseGridsStayUnderTenMegabytes) {
   EXPECT_LT(jpegs.size(), 61u) << "noise grids cannot all fit";
   EXPECT_EQ(data_uris(html, "image/png").size(), 1u);
   EXPECT_NE(html.find("100 grids"), std::string::npos);
+}
+
+TEST(SvgChart, DashedSeriesAreDashedInTheLegendToo) {
+  ChartSpec spec;
+  spec.id = "c";
+  spec.title = "t";
+  const std::vector<double> x = {1, 2, 3}, y = {0.5, 0.5, 0.5};
+  spec.series = {{"under", "#111111", decimate(x, y, 10), ""},
+                 {"over", "#222222", decimate(x, y, 10), "8 5"}};
+  const std::string svg = render_svg_chart(spec);
+  EXPECT_EQ(count(svg, "stroke-dasharray='8 5'"), 2u) << svg;  // its line and its legend swatch
+  const size_t under = svg.find("<polyline fill='none' stroke='#111111'");
+  ASSERT_NE(under, std::string::npos);
+  EXPECT_EQ(svg.substr(under, svg.find("/>", under) - under).find("dasharray"), std::string::npos);
 }

@@ -14,9 +14,14 @@ namespace {
 const char* const kLevelColours[] = {"#e377c2", "#bcbd22", "#7f7f7f",
                                      "#aec7e8", "#98df8a", "#ffbb78"};
 
+// At the equilibrium the D outputs and all three losses meet (D(x) = D(G(z)) = 0.5, losses
+// log 2): the series drawn later are dashed, in different rhythms, so none hides another.
+constexpr const char* kDashSecond = "8 5";
+constexpr const char* kDashThird = "3 4";
+
 ChartSeries step_series(const RunData& run, const std::string& field, const std::string& name,
-                        const char* colour, size_t buckets) {
-  return {name, colour, decimate(run.steps.step, run.steps.column(field), buckets)};
+                        const char* colour, size_t buckets, const char* dash = "") {
+  return {name, colour, decimate(run.steps.step, run.steps.column(field), buckets), dash};
 }
 
 std::string section(const std::string& id, const std::string& title, const std::string& body,
@@ -58,12 +63,12 @@ std::string render_swd_section(const RunData& run, int max_points) {
     }
   }
   ChartSpec chart = step_chart("swd", "Sliced Wasserstein distance", "SWD x1e3 (lower is better)");
-  chart.series.push_back({"average", kColourSwd, decimate(steps, average, buckets)});
+  chart.series.push_back({"average", kColourSwd, decimate(steps, average, buckets), ""});
   size_t k = 0;
   for (auto& [level, column] : levels) {
     column.resize(steps.size(), NAN);
     chart.series.push_back({level + " px", kLevelColours[k++ % std::size(kLevelColours)],
-                            decimate(steps, column, buckets)});
+                            decimate(steps, column, buckets), ""});
   }
   return section("swd", "SWD (image quality)", render_svg_chart(chart),
                  "Sliced Wasserstein distance between generated and real images at each level "
@@ -85,9 +90,10 @@ std::string steps_per_bucket(size_t steps, size_t buckets) {
 std::string render_losses_section(const RunData& run, int max_points) {
   const size_t buckets = buckets_for(max_points);
   ChartSpec losses = step_chart("losses", "Losses", "loss (binary cross-entropy)");
-  losses.series = {step_series(run, "loss_d_real", "loss_d_real", kColourLossDReal, buckets),
-                   step_series(run, "loss_d_fake", "loss_d_fake", kColourLossDFake, buckets),
-                   step_series(run, "loss_g", "loss_g", kColourLossG, buckets)};
+  losses.series = {
+      step_series(run, "loss_d_real", "loss_d_real", kColourLossDReal, buckets),
+      step_series(run, "loss_d_fake", "loss_d_fake", kColourLossDFake, buckets, kDashSecond),
+      step_series(run, "loss_g", "loss_g", kColourLossG, buckets, kDashThird)};
   const std::string bucket_note =
       run.steps.size() > buckets
           ? " Each line is the mean of a bucket of about " +
@@ -105,7 +111,7 @@ std::string render_d_outputs_section(const RunData& run, int max_points) {
   const size_t buckets = buckets_for(max_points);
   ChartSpec outputs = step_chart("d-outputs", "Discriminator outputs", "mean D output (sigmoid)");
   outputs.series = {step_series(run, "d_real", "D(x)", kColourDReal, buckets),
-                    step_series(run, "d_fake", "D(G(z))", kColourDFake, buckets)};
+                    step_series(run, "d_fake", "D(G(z))", kColourDFake, buckets, kDashSecond)};
   outputs.reference_lines = {{0.5, "equilibrium 0.5"}};
   outputs.y_range = std::make_pair(0.0, 1.0);
   return section("d-outputs", "D(x) and D(G(z))", render_svg_chart(outputs),

@@ -83,12 +83,16 @@ void draw_ticks(std::ostringstream& svg, const Axis& xa, const Axis& ya) {
   }
 }
 
+std::string dash_attribute(const ChartSeries& s) {
+  return s.dash.empty() ? "" : " stroke-dasharray='" + html_escape(s.dash) + "'";
+}
+
 void draw_legend(std::ostringstream& svg, const ChartSpec& spec) {
   int x = kLeft;
   for (const auto& s : spec.series) {
     svg << "<line x1='" << x << "' x2='" << x + 22 << "' y1='18' y2='18' stroke='" << s.colour
-        << "' stroke-width='3'/><text x='" << x + 28 << "' y='22'>" << html_escape(s.name)
-        << "</text>";
+        << "' stroke-width='3'" << dash_attribute(s) << "/><text x='" << x + 28 << "' y='22'>"
+        << html_escape(s.name) << "</text>";
     x += 44 + 8 * static_cast<int>(s.name.size());
   }
 }
@@ -135,8 +139,8 @@ std::string render_svg_chart(const ChartSpec& spec) {
           << polyline_points(xa, ya, c.x, c.lo) << polyline_points(xa, ya, band_x, band_hi)
           << "'/>";
     }
-    svg << "<polyline fill='none' stroke='" << s.colour << "' stroke-width='2' points='"
-        << polyline_points(xa, ya, c.x, c.mean) << "'/>";
+    svg << "<polyline fill='none' stroke='" << s.colour << "' stroke-width='2'" << dash_attribute(s)
+        << " points='" << polyline_points(xa, ya, c.x, c.mean) << "'/>";
   }
   svg << "</g>";
   draw_legend(svg, spec);

@@ -17,6 +17,9 @@ struct ChartSeries {
   std::string name;
   std::string colour;  // CSS colour, "#rrggbb"
   DecimatedCurve curve;
+  // SVG stroke-dasharray ("8 5"), empty for a solid line. A series that may coincide with one
+  // drawn before it is dashed so the one underneath shows through the gaps.
+  std::string dash;
 };
 
 struct ReferenceLine {
