@@ -17,6 +17,7 @@ double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
 
 torch::Tensor nhwc(const torch::Tensor& t) { return t.permute({0, 2, 3, 1}).contiguous(); }
 torch::Tensor hwio(const torch::Tensor& w) { return w.permute({2, 3, 1, 0}).contiguous(); }
+torch::Tensor howi(const torch::Tensor& w) { return w.permute({2, 0, 3, 1}).contiguous(); }
 
 void check_shape(const TapConvShape& s, int threads) {
   const std::string what = "batch " + std::to_string(s.batch) + " " + std::to_string(s.c_in) + "x" +
@@ -37,17 +38,18 @@ void check_shape(const TapConvShape& s, int threads) {
   auto upstream = torch::randn(y.sizes());
   (y * upstream).sum().backward();
 
-  auto x_nhwc = nhwc(x.detach()), w_hwio = hwio(w.detach()), up_nhwc = nhwc(upstream);
+  auto x_nhwc = nhwc(x.detach()), w_hwio = hwio(w.detach()), w_howi = howi(w.detach());
+  auto up_nhwc = nhwc(upstream);
   auto out = torch::full({s.batch, s.h_out, s.w_out, s.c_out}, 12345.0f);  // must be overwritten
   tap_conv_forward(s, x_nhwc.data_ptr<float>(), w_hwio.data_ptr<float>(), bias.data_ptr<float>(),
                    out.data_ptr<float>());
   EXPECT_LE(relative_error(out, nhwc(y.detach())), 1e-5) << what << ": forward";
 
   auto in_grad = torch::full({s.batch, s.h_in, s.w_in, s.c_in}, 12345.0f);
-  tap_conv_input_gradient(s, up_nhwc.data_ptr<float>(), w_hwio.data_ptr<float>(),
+  tap_conv_input_gradient(s, up_nhwc.data_ptr<float>(), w_howi.data_ptr<float>(),
                           in_bias.data_ptr<float>(), in_grad.data_ptr<float>());
   EXPECT_LE(relative_error(in_grad, nhwc(x.grad()) + in_bias), 1e-5) << what << ": input grad";
-  tap_conv_input_gradient(s, up_nhwc.data_ptr<float>(), w_hwio.data_ptr<float>(), nullptr,
+  tap_conv_input_gradient(s, up_nhwc.data_ptr<float>(), w_howi.data_ptr<float>(), nullptr,
                           in_grad.data_ptr<float>());
   EXPECT_LE(relative_error(in_grad, nhwc(x.grad())), 1e-5) << what << ": input grad, no bias";
 

@@ -236,21 +236,28 @@ TapConvShape tap_shape(const Geometry& g) {
           g.h_in,  g.w_in,  g.kernel, g.stride, g.padding};
 }
 
-// LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO.
+// LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO
+// (forward, weight gradient) and HOWI (input gradient), each reordered once per version.
 template <bool kTransposed>
 struct TapLayer {
-  WeightSlot weight;
+  WeightSlot hwio_slot, howi_slot;
   std::optional<dn::memory> weight_grad;  // HWIO, reordered into LibTorch's layout after use
-  dn::memory::desc torch_desc, hwio_desc;
+  dn::memory::desc torch_desc, hwio_desc, howi_desc;
 
   explicit TapLayer(const Geometry& g) {
     const TapConvShape s = tap_shape<kTransposed>(g);
-    dn::memory::dims dims{s.c_out, s.c_in, s.kernel, s.kernel};
+    const int64_t o = s.c_out, i = s.c_in, k = s.kernel;
+    dn::memory::dims dims{o, i, k, k};
     torch_desc = dn::memory::desc(dims, kF32, Tag::oihw);
     hwio_desc = dn::memory::desc(dims, kF32, Tag::hwio);
+    howi_desc = dn::memory::desc(dims, kF32, dn::memory::dims{k * i, 1, o * k * i, i});
   }
-  const float* hwio(const torch::Tensor& w) {
-    return static_cast<const float*>(weight.get(hwio_desc, torch_desc, w).get_data_handle());
+  const float* hwio(const torch::Tensor& w) { return get(hwio_slot, hwio_desc, w); }
+  const float* howi(const torch::Tensor& w) { return get(howi_slot, howi_desc, w); }
+
+ private:
+  const float* get(WeightSlot& slot, const dn::memory::desc& desc, const torch::Tensor& w) {
+    return static_cast<const float*>(slot.get(desc, torch_desc, w).get_data_handle());
   }
 };
 
@@ -265,12 +272,12 @@ template <bool kTransposed>
 torch::Tensor tap_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
   const TapConvShape s = tap_shape<kTransposed>(g);
-  const float* w = layer_for<TapLayer<kTransposed>>(g).hwio(weight);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
   auto y = torch::empty(g.dst_dims(), x.options().memory_format(kChannelsLast));
   if (kTransposed) {
-    tap_conv_input_gradient(s, data(x), w, data(bias), y.data_ptr<float>());
+    tap_conv_input_gradient(s, data(x), layer.howi(weight), data(bias), y.data_ptr<float>());
   } else {
-    tap_conv_forward(s, data(x), w, data(bias), y.data_ptr<float>());
+    tap_conv_forward(s, data(x), layer.hwio(weight), data(bias), y.data_ptr<float>());
   }
   return y;
 }
@@ -279,12 +286,12 @@ template <bool kTransposed>
 torch::Tensor tap_backward_data(const Geometry& g, const torch::Tensor& grad_y,
                                 const torch::Tensor& weight) {
   const TapConvShape s = tap_shape<kTransposed>(g);
-  const float* w = layer_for<TapLayer<kTransposed>>(g).hwio(weight);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
   auto grad_x = torch::empty(g.src_dims(), grad_y.options().memory_format(kChannelsLast));
   if (kTransposed) {
-    tap_conv_forward(s, data(grad_y), w, nullptr, grad_x.data_ptr<float>());
+    tap_conv_forward(s, data(grad_y), layer.hwio(weight), nullptr, grad_x.data_ptr<float>());
   } else {
-    tap_conv_input_gradient(s, data(grad_y), w, nullptr, grad_x.data_ptr<float>());
+    tap_conv_input_gradient(s, data(grad_y), layer.howi(weight), nullptr, grad_x.data_ptr<float>());
   }
   return grad_x;
 }

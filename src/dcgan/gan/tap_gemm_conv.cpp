@@ -83,16 +83,16 @@ void tap_conv_forward(const TapConvShape& s, const float* in, const float* weigh
   });
 }
 
-void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const float* weight_hwio,
+void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const float* weight_howi,
                              const float* bias, float* in_grad) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_image = s.h_out * s.w_out * s.c_out;
   // Neighbouring output pixels write overlapping input runs, so the threads split the batch.
   split(s.batch, 1, [&](int64_t b0, int64_t b1) {
     fill_rows(in_grad + b0 * in_image, (b1 - b0) * s.h_in * s.w_in, s.c_in, s.c_in, bias);
     for_each_tap_run(s, [&](const TapRun& r) {
-      sgemm('N', 'T', b1 - b0, r.columns * s.c_in, s.c_out,
+      sgemm('N', 'N', b1 - b0, r.columns * s.c_in, s.c_out,
             out_grad + b0 * out_image + r.pixel * s.c_out, out_image,
-            weight_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out, s.c_out,
+            weight_howi + r.ky * s.c_out * s.kernel * s.c_in + r.kx0 * s.c_in, s.kernel * s.c_in,
             in_grad + b0 * in_image + (r.y * s.w_in + r.x0) * s.c_in, in_image);
     });
   });
