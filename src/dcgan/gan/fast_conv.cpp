@@ -1,5 +1,6 @@
-// oneDNN (de)convolution as autograd functions; see fast_conv.h. A transposed convolution is
-// oneDNN's "deconvolution" with the same weights read as (OC, IC, k, k) in iohw order.
+// oneDNN (de)convolution as autograd functions, or per-tap GEMMs for the smallest layers; see
+// fast_conv.h. A transposed convolution is oneDNN's "deconvolution" with the same weights read
+// as (OC, IC, k, k) in iohw order.
 // Reordered weights are cached per parameter version, so a weight that did not change since
 // the last call (D used on real and fake, G between optimiser steps) is reordered once.
 #include "dcgan/gan/fast_conv.h"

@@ -2,7 +2,8 @@
 // primitives, as LibTorch autograd functions. Activations are kept channels-last (NHWC), which
 // oneDNN's AVX-512 kernels read and write directly; weights stay in LibTorch's layout so the
 // same parameters (and checkpoints) work with the plain LibTorch layers. Primitives are built
-// once per shape and reused. CPU float32 only; the callers fall back to LibTorch elsewhere.
+// once per shape and reused; layers with outputs of at most 16 pixels run as per-tap sgemm
+// calls instead (tap_gemm_conv.h). CPU float32 only; the callers fall back to LibTorch elsewhere.
 #pragma once
 
 #include <torch/torch.h>
