@@ -114,6 +114,34 @@ TEST(Dataset, CentreCropThenResize) {
   EXPECT_EQ(load_image_set(config).images.min().item<int>(), 0);
 }
 
+// The recipe's default: the crop side equals the output size, so no resize follows the crop
+// and the pixels must be read through the crop's row step (a view into the wider image).
+TEST(Dataset, CentreCropWithoutResizeKeepsEveryPixel) {
+  TempDir tmp;
+  cv::Mat img(30, 41, CV_8UC3);
+  cv::randu(img, cv::Scalar::all(0), cv::Scalar::all(256));
+  dcgan::vision::write_image(tmp / "x.png", img);
+  DataConfig config;
+  config.dir = tmp.path();
+  config.crop = true;
+  config.output_size = 16;  // --input-size defaults to it
+  for (int input_size : {0, 16}) {
+    config.input_size = input_size;
+    ImageSet set = load_image_set(config);
+    ASSERT_EQ(set.images.sizes(), (std::vector<int64_t>{1, 3, 16, 16}));
+    const int y0 = 7, x0 = 13;  // round((30 - 16) / 2), round((41 - 16) / 2)
+    for (int y = 0; y < 16; ++y) {
+      for (int x = 0; x < 16; ++x) {
+        const cv::Vec3b bgr = img.at<cv::Vec3b>(y0 + y, x0 + x);
+        for (int c = 0; c < 3; ++c) {
+          ASSERT_EQ(set.images[0][c][y][x].item<int>(), bgr[2 - c])
+              << "pixel (" << y << ", " << x << ") channel " << c;
+        }
+      }
+    }
+  }
+}
+
 TEST(Dataset, CacheIsReusedAndInvalidatedByFileChanges) {
   TempDir tmp, cache;
   for (int i = 0; i < 5; ++i) write_colour(tmp / ("f" + std::to_string(i) + ".png"), 16, {double(i * 40), 0, 0});

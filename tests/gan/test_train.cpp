@@ -205,7 +205,7 @@ TEST(Train, EachNetworkOverfitsOneBatch) {
   std::vector<torch::Tensor> chw;
   for (auto& face : faces) {
     cv::cvtColor(face, face, cv::COLOR_BGR2RGB);
-    chw.push_back(torch::from_blob(face.data, {16, 16, 3}, torch::kUInt8).permute({2, 0, 1}).clone());
+    chw.push_back(hwc_mat_to_chw(face));
   }
   auto real = to_unit_range(torch::stack(chw));
   auto z = torch::rand({8, model.z_dim}) * 2 - 1;

@@ -21,6 +21,7 @@
 #include "dcgan/core/json.h"
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
+#include "dcgan/gan/images.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/worker_pool.h"
 
@@ -177,10 +178,11 @@ torch::Tensor load_training_image(const std::string& path, const DataConfig& con
     int interpolation = (image.rows > s && image.cols > s) ? cv::INTER_AREA : cv::INTER_LINEAR;
     cv::resize(image, image, cv::Size(s, s), 0, 0, interpolation);
   }
-  cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
-  // HWC -> CHW
-  auto hwc = torch::from_blob(image.data, {s, s, 3}, torch::kUInt8);
-  return hwc.permute({2, 0, 1}).contiguous();
+  // Into a new image: without a resize `image` is still the crop, a view whose rows are
+  // strided by the decoded image's width.
+  cv::Mat rgb;
+  cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
+  return hwc_mat_to_chw(rgb);
 }
 
 ImageSet load_image_set(const DataConfig& config) {

@@ -21,6 +21,14 @@ torch::Tensor to_unit_range(const torch::Tensor& images_uint8) {
   return images_uint8.to(torch::kFloat32).div(127.5).sub(1.0);
 }
 
+torch::Tensor hwc_mat_to_chw(const cv::Mat& rgb) {
+  TORCH_CHECK(rgb.depth() == CV_8U && rgb.dims == 2, "hwc_mat_to_chw: an 8-bit image");
+  const int64_t channels = rgb.channels();
+  auto hwc = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, channels},
+                              {static_cast<int64_t>(rgb.step[0]), channels, 1}, torch::kUInt8);
+  return hwc.permute({2, 0, 1}).contiguous();
+}
+
 std::vector<cv::Mat> to_mats(const torch::Tensor& images_uint8) {
   auto hwc = images_uint8.to(torch::kCPU).permute({0, 2, 3, 1}).contiguous();
   const int64_t n = hwc.size(0), h = hwc.size(1), w = hwc.size(2), c = hwc.size(3);

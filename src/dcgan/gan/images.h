@@ -17,6 +17,9 @@ namespace dcgan::gan {
 torch::Tensor to_uint8(const torch::Tensor& images);
 // uint8 (B, C, S, S) -> (B, C, S, S) float in [-1, 1].
 torch::Tensor to_unit_range(const torch::Tensor& images_uint8);
+// One 8-bit OpenCV image (H, W, C) in RGB order -> (C, H, W) uint8, a copy. Reads the Mat through
+// its row step, so a view into a larger image (a crop) is read correctly.
+torch::Tensor hwc_mat_to_chw(const cv::Mat& rgb);
 // uint8 (B, C, S, S) RGB -> B OpenCV images (BGR or gray).
 std::vector<cv::Mat> to_mats(const torch::Tensor& images_uint8);
 // Writes a near-square grid (2 px dark padding) of uint8 (B, C, S, S) images.
