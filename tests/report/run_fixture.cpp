@@ -1,7 +1,6 @@
 // Run folder fixture; see run_fixture.h.
 #include "report/run_fixture.h"
 
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
@@ -12,7 +11,6 @@
 #include "dcgan/vision/grid.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/synth_faces.h"
-#include "support/test_support.h"
 
 namespace fs = std::filesystem;
 
@@ -20,20 +18,8 @@ namespace dcgan::testing {
 namespace {
 
 std::vector<cv::Mat> faces(int n, int side) {
-  std::vector<std::string> files;
-  if (auto shared = shared_dir(); shared && fs::is_directory(*shared + "/data/anime-faces")) {
-    for (const auto& e : fs::directory_iterator(*shared + "/data/anime-faces")) {
-      files.push_back(e.path().string());
-    }
-    std::sort(files.begin(), files.end());
-  }
   std::vector<cv::Mat> out;
-  for (int i = 0; i < n; ++i) {
-    cv::Mat face = files.empty() ? vision::draw_synth_face(7, i, side)
-                                 : vision::read_image(files[i * 37 % files.size()]);
-    cv::resize(face, face, cv::Size(side, side), 0, 0, cv::INTER_AREA);
-    out.push_back(face);
-  }
+  for (int i = 0; i < n; ++i) out.push_back(vision::draw_synth_face(7, i, side));
   return out;
 }
 

@@ -1,8 +1,9 @@
 // Run folders for the report tests, in the format `dcgan train` writes (docs/architecture.md,
 // "Run directory"): config.json, metrics.jsonl with step/epoch/eval records, summary.json and
-// samples/epoch-NNNN.png grids. The grids tile real anime faces from the shared data when present
-// (synthetic faces otherwise), blended from noise towards the faces as the epochs go, or pure
-// noise (the worst case for image size). Deterministic for a seed.
+// samples/epoch-NNNN.png grids. The grids tile synthetic faces (dcgan synth's), blended from
+// noise towards the faces as the epochs go, or pure noise (the worst case for image size). The
+// report tests check structure, sizes and pixels that they can predict, none of which needs real
+// faces, so the fixture is the same on every machine. Deterministic for a seed.
 #pragma once
 
 #include <string>

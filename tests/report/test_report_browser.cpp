@@ -1,19 +1,16 @@
-// The report as a person sees it: a short real run (`dcgan synth` + `dcgan train`; an assembled
-// run folder of real face grids where train is not built), then `dcgan report`, then headless
-// chromium loads the file:// page and takes a screenshot. The
+// The report as a person sees it: a short real run (`dcgan synth` + `dcgan train`), then
+// `dcgan report`, then headless chromium loads the file:// page and takes a screenshot. The
 // screenshot must show the page rendered: many colours, every curve's colour, and the final
 // sample grid itself (found by template matching against the run's grid PNG).
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "dcgan/report/report_charts.h"
 #include "dcgan/vision/image_io.h"
-#include "report/run_fixture.h"
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -47,21 +44,15 @@ size_t distinct_colours(const cv::Mat& image) {
   return colours.size();
 }
 
-// A real short run: `dcgan synth` faces, then `dcgan train` for 4 epochs at 16 px. Returns false
-// (and assembles a run folder of real images instead) when this build has no `train`.
-bool make_short_run(const std::string& dir, const std::string& run) {
-  if (run_dcgan("train --help").exit_code != 0) {
-    dcgan::testing::make_run(run, {});
-    return false;
-  }
+// A real short run: `dcgan synth` faces, then `dcgan train` for 4 epochs at 16 px.
+void make_short_run(const std::string& dir, const std::string& run) {
   const std::string data = dir + "/faces";
   auto synth = run_dcgan("synth --out '" + data + "' --n 128 --size 16 --seed 3");
-  EXPECT_EQ(synth.exit_code, 0) << synth.output;
+  ASSERT_EQ(synth.exit_code, 0) << synth.output;
   auto train = run_dcgan("-q train --data '" + data + "' --out '" + run +
                          "' --output-size 16 --epochs 4 --batch-size 8 --n-sample 16 "
                          "--gf-dim 8 --df-dim 8 --z-dim 16 --seed 5 --threads 1");
-  EXPECT_EQ(train.exit_code, 0) << train.output;
-  return true;
+  ASSERT_EQ(train.exit_code, 0) << train.output;
 }
 
 std::string last_grid(const std::string& run) {
@@ -75,11 +66,10 @@ std::string last_grid(const std::string& run) {
 }  // namespace
 
 TEST(ReportBrowser, ChromiumRendersCurvesAndGridsOfARealRun) {
-  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " missing (scripts/install-deps.sh)";
+  DCGAN_INSTALLED_OR_SKIP(kChromium, "chromium");
   dcgan::testing::TempDir dir;
   const std::string run = dir / "run";
-  const bool real_run = make_short_run(dir.path(), run);
-  if (!real_run) std::cout << "dcgan train is not built: using an assembled run folder\n";
+  ASSERT_NO_FATAL_FAILURE(make_short_run(dir.path(), run));
   auto report = run_dcgan("report '" + run + "'");
   ASSERT_EQ(report.exit_code, 0) << report.output;
   const std::string page = run + "/report.html";

@@ -141,7 +141,7 @@ TEST(LbpCascade, SameBoxesAsOpenCvOnImagesMadeHere) {
 }
 
 TEST(LbpCascade, SameBoxesAsOpenCvWithOpenCvsOwnLbpCascades) {
-  if (!fs::exists(kOpenCvLbpCascades)) GTEST_SKIP() << "opencv-data is not installed";
+  DCGAN_INSTALLED_OR_SKIP(kOpenCvLbpCascades, "opencv-data");
   std::vector<cv::Mat> images = made_images();
   if (auto shared = dcgan::testing::shared_dir()) {
     images.push_back(
@@ -159,7 +159,7 @@ TEST(LbpCascade, SameBoxesAsOpenCvWithOpenCvsOwnLbpCascades) {
 
 TEST(LbpCascade, HaarCascadesAreLeftToOpenCv) {
   const std::string haar = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
-  if (!fs::exists(haar)) GTEST_SKIP() << "opencv-data is not installed";
+  DCGAN_INSTALLED_OR_SKIP(haar, "opencv-data");
   cv::FileStorage storage(haar, cv::FileStorage::READ);
   EXPECT_FALSE(LbpCascade::from_node(storage.getFirstTopLevelNode()).has_value());
   // The detector still works on it, through cv::CascadeClassifier.
