@@ -1,16 +1,12 @@
 // `dcgan crawl` as a user runs it: exit codes (0, 2, 5, 6), the failure list, --status, and
 // the crash test: kill -9 in the middle of a crawl, run again, and get exactly the full set.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/crawl/archive.h"
@@ -93,20 +89,6 @@ TEST(CrawlCli, UnreachableSiteIsExitFive) {
   EXPECT_EQ(r.exit_code, 5) << r.output;
 }
 
-pid_t spawn_crawl(const FixtureSite& site, const std::string& out, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    const std::string base = site.base_url();
-    execl(DCGAN_BINARY, DCGAN_BINARY, "crawl", "--base-url", base.c_str(), "--out", out.c_str(),
-          "--rate", "0", "--concurrency", "4", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
-
 TEST(CrawlCli, KillNineMidCrawlThenResumeGivesExactlyTheFullSet) {
   FixtureOptions options;
   options.pages = 4;
@@ -119,13 +101,16 @@ TEST(CrawlCli, KillNineMidCrawlThenResumeGivesExactlyTheFullSet) {
   fs::create_directories(out);
   std::ofstream(out + "/konachan-999.part") << "left by an older crash";
 
-  pid_t pid = spawn_crawl(site, out, tmp / "first.log");
-  ASSERT_GT(pid, 0);
-  while (count_in(out, ".jpg") < 8) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << dcgan::read_file(tmp / "first.log");
+  dcgan::testing::ChildProcess crawl(
+      dcgan::testing::dcgan_argv({"crawl", "--base-url", site.base_url(), "--out", out, "--rate",
+                                  "0", "--concurrency", "4"}),
+      tmp / "first.log");
+  // Bounded: a child that dies or hangs fails the test (and is killed) instead of hanging it.
+  ASSERT_TRUE(
+      crawl.wait_until([&] { return count_in(out, ".jpg") >= 8; }, std::chrono::seconds(60)))
+      << "no 8 downloads within 60 s: " << crawl.log();
+  crawl.send(SIGKILL);
+  ASSERT_EQ(crawl.wait_exit(std::chrono::seconds(30)), 128 + SIGKILL) << crawl.log();
   const int after_kill = count_in(out, ".jpg");
   EXPECT_LT(after_kill, 40) << "the crawl finished before it was killed";
 

@@ -90,29 +90,29 @@ std::vector<std::string> dcgan_argv(const std::vector<std::string>& args);
 }  // namespace dcgan::testing
 
 // Evaluates to the shared folder path, or skips (fails when required) the current test.
-#define DCGAN_SHARED_OR_SKIP()                                                            \
-  ({                                                                                      \
-    auto dcgan_shared_ = ::dcgan::testing::shared_dir();                                  \
-    if (!dcgan_shared_) {                                                                 \
-      if (::dcgan::testing::shared_required()) {                                          \
+#define DCGAN_SHARED_OR_SKIP()                                                               \
+  ({                                                                                         \
+    auto dcgan_shared_ = ::dcgan::testing::shared_dir();                                     \
+    if (!dcgan_shared_) {                                                                    \
+      if (::dcgan::testing::shared_required()) {                                             \
         GTEST_FAIL() << "DCGAN_REQUIRE_SHARED=1 but " << ::dcgan::testing::shared_problem(); \
-      }                                                                                   \
-      GTEST_SKIP() << ::dcgan::testing::shared_problem();                                 \
-    }                                                                                     \
-    *dcgan_shared_;                                                                       \
+      }                                                                                      \
+      GTEST_SKIP() << ::dcgan::testing::shared_problem();                                    \
+    }                                                                                        \
+    *dcgan_shared_;                                                                          \
   })
 
 // Skips the current test when `path` (installed by the system package `package`) is missing,
 // or fails it when DCGAN_REQUIRE_DEPS=1.
-#define DCGAN_INSTALLED_OR_SKIP(path, package)                                               \
-  do {                                                                                       \
-    const std::string dcgan_path_ = (path);                                                  \
-    if (!::dcgan::testing::installed(dcgan_path_)) {                                         \
-      if (::dcgan::testing::deps_required()) {                                               \
+#define DCGAN_INSTALLED_OR_SKIP(path, package)                                                \
+  do {                                                                                        \
+    const std::string dcgan_path_ = (path);                                                   \
+    if (!::dcgan::testing::installed(dcgan_path_)) {                                          \
+      if (::dcgan::testing::deps_required()) {                                                \
         GTEST_FAIL() << "DCGAN_REQUIRE_DEPS=1 but " << dcgan_path_ << " is missing (install " \
-                     << (package) << ": scripts/install-deps.sh)";                           \
-      }                                                                                      \
-      GTEST_SKIP() << dcgan_path_ << " is missing (install " << (package)                    \
-                   << ": scripts/install-deps.sh)";                                          \
-    }                                                                                        \
+                     << (package) << ": scripts/install-deps.sh)";                            \
+      }                                                                                       \
+      GTEST_SKIP() << dcgan_path_ << " is missing (install " << (package)                     \
+                   << ": scripts/install-deps.sh)";                                           \
+    }                                                                                         \
   } while (false)
