@@ -1,10 +1,13 @@
-// JSON helpers: round trip, JSON Lines append/read, tolerance of a torn last line only.
+// JSON helpers: round trip, JSON Lines append/read, tolerance of a torn last line only, and
+// appending after a torn last line (a crash or a full disk mid-append) keeps the file readable.
 #include "dcgan/core/json.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
 
+#include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "support/test_support.h"
 
@@ -50,4 +53,75 @@ TEST(Json, TornLastLineIgnoredButCorruptMiddleRejected) {
   EXPECT_EQ(dcgan::read_jsonl_file(tmp / "torn.jsonl").size(), 2u);
   std::ofstream(tmp / "corrupt.jsonl") << "{\"step\":1}\n{oops\n{\"step\":3}\n";
   EXPECT_THROW(dcgan::read_jsonl_file(tmp / "corrupt.jsonl"), dcgan::DataError);
+}
+
+namespace {
+
+// Writes `text` as the whole file, with no newline added.
+void write_raw(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// Opens a writer on `path` (as a restarted run would), appends {"step": 9}, and reads back.
+std::vector<Json> append_and_read(const std::string& path) {
+  {
+    dcgan::JsonlWriter writer(path);
+    writer.append({{"step", 9}});
+  }
+  return dcgan::read_jsonl_file(path);
+}
+
+// The "step" of each record (-1 where there is none).
+std::vector<int> steps_of(const std::vector<Json>& records) {
+  std::vector<int> steps;
+  for (const Json& r : records) steps.push_back(r.value("step", -1));
+  return steps;
+}
+
+}  // namespace
+
+TEST(Json, AppendAfterATornLastLineDropsTheTornBytes) {
+  TempDir tmp;
+  write_raw(tmp / "m.jsonl", "{\"step\":1}\n{\"step\":2}\n{\"ste");
+  EXPECT_EQ(steps_of(append_and_read(tmp / "m.jsonl")), (std::vector<int>{1, 2, 9}));
+  EXPECT_EQ(dcgan::read_file(tmp / "m.jsonl"), "{\"step\":1}\n{\"step\":2}\n{\"step\":9}\n");
+}
+
+TEST(Json, AppendToAFileThatIsOnlyATornLine) {
+  TempDir tmp;
+  write_raw(tmp / "m.jsonl", "{\"step\":1,\"loss\":0.2");
+  EXPECT_EQ(steps_of(append_and_read(tmp / "m.jsonl")), std::vector<int>{9});
+}
+
+TEST(Json, AppendKeepsAWholeLastRecordThatOnlyLacksItsNewline) {
+  // The reader accepts such a line as a record, so the writer must not drop it: it is ended
+  // with the missing newline and the new record goes on the next line.
+  TempDir tmp;
+  write_raw(tmp / "m.jsonl", "{\"step\":1}\n{\"step\":2}");
+  ASSERT_EQ(dcgan::read_jsonl_file(tmp / "m.jsonl").size(), 2u);
+  EXPECT_EQ(steps_of(append_and_read(tmp / "m.jsonl")), (std::vector<int>{1, 2, 9}));
+}
+
+TEST(Json, AppendAfterATornLineLongerThanAReadBlock) {
+  // The start of the torn line is found by reading backwards block by block.
+  TempDir tmp;
+  const std::string whole = "{\"step\":1}\n";
+  const std::string torn = "{\"note\":\"" + std::string(200000, 'x');
+  write_raw(tmp / "a.jsonl", whole + torn);
+  EXPECT_EQ(steps_of(append_and_read(tmp / "a.jsonl")), (std::vector<int>{1, 9}));
+  write_raw(tmp / "b.jsonl", torn);
+  EXPECT_EQ(steps_of(append_and_read(tmp / "b.jsonl")), std::vector<int>{9});
+  // A long whole record without its newline is kept.
+  const std::string long_record = "{\"note\":\"" + std::string(200000, 'y') + "\"}";
+  write_raw(tmp / "c.jsonl", whole + long_record);
+  const auto records = append_and_read(tmp / "c.jsonl");
+  ASSERT_EQ(steps_of(records), (std::vector<int>{1, -1, 9}));
+  EXPECT_EQ(records[1]["note"].get<std::string>().size(), 200000u);
+}
+
+TEST(Json, AppendToAnEmptyOrNewFile) {
+  TempDir tmp;
+  write_raw(tmp / "empty.jsonl", "");
+  EXPECT_EQ(steps_of(append_and_read(tmp / "empty.jsonl")), std::vector<int>{9});
+  EXPECT_EQ(steps_of(append_and_read(tmp / "new.jsonl")), std::vector<int>{9});
 }

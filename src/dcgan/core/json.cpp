@@ -1,13 +1,20 @@
 // JSON file helpers; see json.h.
 #include "dcgan/core/json.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/log.h"
 
 namespace dcgan {
 
@@ -45,9 +52,74 @@ std::vector<Json> read_jsonl_file(const std::string& path) {
   return records;
 }
 
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Reads exactly `n` bytes at `offset`.
+void read_at(int fd, char* buffer, size_t n, off_t offset, const std::string& path) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd, buffer + done, n - done, offset + static_cast<off_t>(done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0)
+      throw IoError("cannot read " + path + ": " + (got < 0 ? errno_text() : "file shrank"));
+    done += static_cast<size_t>(got);
+  }
+}
+
+// Makes the file at `fd` end with a newline or be empty (see JsonlWriter): finds the bytes
+// after the last newline, reading backwards block by block, then cuts them off if they are a
+// torn record or ends them with a newline if they are a whole one.
+void repair_tail(int fd, const std::string& path) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw IoError("cannot stat " + path + ": " + errno_text());
+  constexpr off_t kBlock = 64 * 1024;
+  std::string tail;  // the bytes after the last newline
+  off_t line_start = 0;
+  std::vector<char> block(kBlock);
+  for (off_t end = info.st_size; end > 0;) {
+    const off_t begin = std::max<off_t>(0, end - kBlock);
+    const size_t n = static_cast<size_t>(end - begin);
+    read_at(fd, block.data(), n, begin, path);
+    size_t k = n;
+    while (k > 0 && block[k - 1] != '\n') --k;
+    tail.insert(0, block.data() + k, n - k);
+    if (k > 0) {
+      line_start = begin + static_cast<off_t>(k);
+      break;
+    }
+    end = begin;
+  }
+  if (tail.empty()) return;
+  if (Json::accept(tail)) {
+    if (::write(fd, "\n", 1) != 1) throw IoError("cannot append to " + path + ": " + errno_text());
+    return;
+  }
+  if (::ftruncate(fd, line_start) != 0) {
+    throw IoError("cannot cut the torn last line of " + path + ": " + errno_text());
+  }
+  DCGAN_WARN("dropped the torn last line of " << path << " (" << tail.size()
+                                              << " bytes, left by an interrupted write)");
+}
+
+}  // namespace
+
 JsonlWriter::JsonlWriter(const std::string& path) : path_(path) {
-  file_ = std::fopen(path.c_str(), "a");
-  if (file_ == nullptr) throw IoError("cannot open " + path + " for appending: " + std::strerror(errno));
+  const int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError("cannot open " + path + " for appending: " + errno_text());
+  try {
+    repair_tail(fd, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  file_ = ::fdopen(fd, "a");
+  if (file_ == nullptr) {
+    const std::string why = errno_text();
+    ::close(fd);
+    throw IoError("cannot open " + path + " for appending: " + why);
+  }
 }
 
 JsonlWriter::~JsonlWriter() {
@@ -66,11 +138,15 @@ JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
   return *this;
 }
 
-void JsonlWriter::append(const Json& record) {
+void JsonlWriter::append(const Json& record) { append_all(std::vector<Json>(1, record)); }
+
+void JsonlWriter::append_all(const std::vector<Json>& records) {
   if (file_ == nullptr) throw IoError("JSON Lines writer is not open");
-  std::string line = record.dump() + "\n";
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-    throw IoError("cannot append to " + path_ + ": " + std::strerror(errno));
+  std::string lines;
+  for (const Json& record : records) lines += record.dump() + "\n";
+  if (std::fwrite(lines.data(), 1, lines.size(), file_) != lines.size() ||
+      std::fflush(file_) != 0) {
+    throw IoError("cannot append to " + path_ + ": " + errno_text());
   }
 }
 

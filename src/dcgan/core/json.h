@@ -19,7 +19,11 @@ void write_json_file(const std::string& path, const Json& value);
 // ignored; a malformed line elsewhere throws DataError naming the path and line number.
 std::vector<Json> read_jsonl_file(const std::string& path);
 
-// Appends records to a JSON Lines file, one line each, flushed per line.
+// Appends records to a JSON Lines file, one line each, flushed per call. Opening repairs the
+// end a crash or a full disk may have left: a torn last line (bytes after the last newline
+// that are not one whole JSON value) is cut off, so the next record does not glue onto it and
+// corrupt the middle of the file; a whole record that only lacks its newline (which
+// read_jsonl_file accepts) is kept and gets the newline.
 class JsonlWriter {
  public:
   JsonlWriter() = default;
@@ -31,6 +35,8 @@ class JsonlWriter {
   JsonlWriter& operator=(JsonlWriter&& other) noexcept;
 
   void append(const Json& record);
+  // Appends every record with one write and one flush.
+  void append_all(const std::vector<Json>& records);
   bool is_open() const { return file_ != nullptr; }
   const std::string& path() const { return path_; }
 
