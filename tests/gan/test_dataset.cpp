@@ -9,6 +9,7 @@
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/vision/image_files.h"
 #include "dcgan/vision/image_io.h"
 #include "support/test_support.h"
 
@@ -159,6 +160,50 @@ TEST(Dataset, CacheIsReusedAndInvalidatedByFileChanges) {
   ImageSet third = load_image_set(config);
   EXPECT_FALSE(third.from_cache);
   EXPECT_EQ(third.size(), 6);
+}
+
+TEST(Dataset, DecodingIsGuardedLikeCropAndPrepare) {
+  // A file whose header declares more pixels than the default limit is refused before it is
+  // decoded, and a file whose header gives no size (here a PGM named .png, which OpenCV would
+  // decode by its content) is not decoded at all.
+  TempDir tmp;
+  auto be32 = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  dcgan::atomic_write(tmp / "bomb.png", std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + "IHDR" +
+                                            be32(20000) + be32(20000) +
+                                            std::string("\x08\x02\x00\x00\x00", 5) + be32(0));
+  dcgan::atomic_write(tmp / "netpbm.png", std::string("P5\n4 4\n255\n") + std::string(16, 'x'));
+  write_colour(tmp / "good.png", 12, {0, 0, 255});
+  DataConfig config;
+  config.dir = tmp.path();
+  config.output_size = 8;
+  EXPECT_THROW(load_training_image(tmp / "bomb.png", config), dcgan::vision::ImageRefused);
+  EXPECT_THROW(load_training_image(tmp / "netpbm.png", config), dcgan::DataError);
+  const ImageSet set = load_image_set(config);
+  EXPECT_EQ(set.size(), 1);
+  ASSERT_EQ(set.skipped.size(), 2u);
+}
+
+TEST(Dataset, CacheWithAnOverflowingHeaderIsRebuilt) {
+  // A cache header whose dimensions multiply past 2^64 to the file's actual payload size
+  // (0) must not be taken for a valid cache.
+  TempDir tmp, cache;
+  write_colour(tmp / "a.png", 16, {0, 255, 0});
+  DataConfig config;
+  config.dir = tmp.path();
+  config.output_size = 8;
+  config.cache_dir = cache.path();
+  const ImageSet first = load_image_set(config);
+  ASSERT_FALSE(first.cache_path.empty());
+  std::string forged = "DCGANDS1";
+  const int64_t header[4] = {1, int64_t(1) << 32, int64_t(1) << 32, 1};
+  forged.append(reinterpret_cast<const char*>(header), sizeof header);
+  dcgan::atomic_write(first.cache_path, forged);
+  const ImageSet second = load_image_set(config);
+  EXPECT_FALSE(second.from_cache);
+  EXPECT_EQ(second.images.sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
+  EXPECT_TRUE(torch::equal(first.images, second.images));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/gan/images.h"
+#include "dcgan/vision/image_files.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/worker_pool.h"
 
@@ -81,6 +82,16 @@ void write_cache(const std::string& path, const ImageSet& set) {
   write_json_file(path + ".json", meta);
 }
 
+// True when dims[0] * ... * dims[3] == payload, all dims positive, checked by division so
+// that forged dimensions whose product wraps around 2^64 cannot match.
+bool dims_fill_exactly(const int64_t (&dims)[4], uint64_t payload) {
+  for (int64_t dim : dims) {
+    if (dim <= 0 || payload % static_cast<uint64_t>(dim) != 0) return false;
+    payload /= static_cast<uint64_t>(dim);
+  }
+  return payload == 1;
+}
+
 // The cache's images as a tensor over a private (copy-on-write) mapping of the file: the
 // kernel maps the page cache in directly instead of faulting in and zeroing fresh memory and
 // copying into it, which took most of a reload. Empty when the file is not a valid cache.
@@ -94,9 +105,8 @@ torch::Tensor map_cached_images(const std::string& path) {
   bool ok = ::fstat(fd, &info) == 0 && ::pread(fd, magic, sizeof magic, 0) == sizeof magic &&
             std::equal(magic, magic + 8, kCacheMagic) &&
             ::pread(fd, header, sizeof header, sizeof magic) == sizeof header &&
-            header[0] > 0 && header[1] > 0 && header[2] > 0 && header[3] > 0 &&
-            static_cast<uint64_t>(info.st_size) ==
-                kHeaderBytes + static_cast<uint64_t>(header[0] * header[1] * header[2] * header[3]);
+            static_cast<uint64_t>(info.st_size) > kHeaderBytes &&
+            dims_fill_exactly(header, static_cast<uint64_t>(info.st_size) - kHeaderBytes);
   void* mapping = ok ? ::mmap(nullptr, info.st_size, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_POPULATE, fd, 0)
                      : MAP_FAILED;
@@ -167,7 +177,10 @@ std::vector<std::string> list_image_files(const DataConfig& config) {
 }
 
 torch::Tensor load_training_image(const std::string& path, const DataConfig& config, bool* is_gray) {
-  cv::Mat image = vision::read_image(path, vision::ReadMode::kUnchanged);
+  // Guarded like crop and prepare's inputs: a decompression bomb or a file of an unchecked
+  // format is skipped, not decoded.
+  cv::Mat image =
+      vision::load_input_image(path, vision::kDefaultMaxPixels, vision::ReadMode::kUnchanged);
   if (is_gray != nullptr) *is_gray = image.channels() == 1;
   image = vision::drop_alpha_on_white(image);
   if (image.channels() == 1) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);

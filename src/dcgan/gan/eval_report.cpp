@@ -17,6 +17,7 @@
 #include "dcgan/gan/metrics_nearest.h"
 #include "dcgan/gan/metrics_swd.h"
 #include "dcgan/gan/sampler.h"
+#include "dcgan/vision/image_files.h"
 #include "dcgan/vision/image_io.h"
 
 namespace dcgan::gan {
@@ -46,7 +47,8 @@ int native_side(const std::string& dir, const char* flag) {
   data.dir = dir;
   for (const std::string& path : list_image_files(data)) {
     try {
-      cv::Mat image = vision::read_image(path, vision::ReadMode::kUnchanged);
+      cv::Mat image =
+          vision::load_input_image(path, vision::kDefaultMaxPixels, vision::ReadMode::kUnchanged);
       return std::max(image.rows, image.cols);
     } catch (const Error& e) {
       DCGAN_WARN("skipping " << e.what());

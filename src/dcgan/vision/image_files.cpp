@@ -37,22 +37,30 @@ std::vector<std::string> list_image_files(const std::string& dir, const std::str
   return files;
 }
 
-cv::Mat load_input_image(const std::string& path, int64_t max_pixels) {
+cv::Mat load_input_image(const std::string& path, int64_t max_pixels, ReadMode mode) {
   const std::string bytes = read_file(path);
   if (bytes.empty()) throw DataError(path + " is empty (0 bytes)");
-  if (auto size = peek_image_size(bytes)) {
-    const int64_t pixels = int64_t(size->width) * size->height;
-    if (pixels > max_pixels) {
-      throw ImageRefused(path + " declares " + std::to_string(size->width) + "x" +
-                         std::to_string(size->height) + " = " + std::to_string(pixels) +
-                         " pixels, over --max-pixels " + std::to_string(max_pixels) +
-                         " (a possible decompression bomb); raise --max-pixels to accept it");
-    }
+  const auto size = peek_image_size(bytes);
+  if (!size) {
+    // The decoder would still take other formats by their content (TIFF, PPM, ...), with no
+    // size check before it allocates.
+    throw DataError(path +
+                    " has no readable JPEG, PNG, BMP or WebP header giving its size; "
+                    "not decoded");
+  }
+  // Each side is below 2^32, so the product fits in 64 unsigned bits.
+  const uint64_t pixels = static_cast<uint64_t>(size->width) * static_cast<uint64_t>(size->height);
+  if (max_pixels < 0 || pixels > static_cast<uint64_t>(max_pixels)) {
+    throw ImageRefused(path + " declares " + std::to_string(size->width) + "x" +
+                       std::to_string(size->height) + " = " + std::to_string(pixels) +
+                       " pixels, over the limit of " + std::to_string(max_pixels) +
+                       " (a possible decompression bomb); crop and prepare accept it with a "
+                       "higher --max-pixels");
   }
   if (is_truncated_jpeg(bytes)) {
     throw DataError(path + " is a truncated JPEG (no end-of-image marker); re-download it");
   }
-  return decode_image(std::vector<unsigned char>(bytes.begin(), bytes.end()), path);
+  return decode_image(std::vector<unsigned char>(bytes.begin(), bytes.end()), path, mode);
 }
 
 }  // namespace dcgan::vision

@@ -3,7 +3,6 @@
 #include "dcgan/vision/image_header.h"
 
 #include <cstdint>
-#include <cstdlib>
 
 namespace dcgan::vision {
 namespace {
@@ -17,7 +16,12 @@ uint32_t le32(std::string_view b, size_t i) { return le16(b, i) | le16(b, i + 2)
 
 bool is_jpeg(std::string_view b) { return b.size() >= 3 && b.substr(0, 3) == "\xFF\xD8\xFF"; }
 
-std::optional<cv::Size> jpeg_size(std::string_view b) {
+std::optional<cv::Size2l> size_of(int64_t width, int64_t height) {
+  if (width <= 0 || height <= 0) return std::nullopt;  // nothing a decoder could allocate
+  return cv::Size2l(width, height);
+}
+
+std::optional<cv::Size2l> jpeg_size(std::string_view b) {
   size_t i = 2;
   while (i + 9 < b.size()) {
     if (byte_at(b, i) != 0xFF) return std::nullopt;
@@ -28,7 +32,8 @@ std::optional<cv::Size> jpeg_size(std::string_view b) {
     }
     // SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range.
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      return cv::Size(static_cast<int>(be16(b, i + 7)), static_cast<int>(be16(b, i + 5)));
+      // A height of 0 means "given later by a DNL marker", which libjpeg does not support.
+      return size_of(be16(b, i + 7), be16(b, i + 5));
     }
     if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
       i += 2;  // markers without a length
@@ -39,33 +44,40 @@ std::optional<cv::Size> jpeg_size(std::string_view b) {
   return std::nullopt;
 }
 
-std::optional<cv::Size> png_size(std::string_view b) {
+std::optional<cv::Size2l> png_size(std::string_view b) {
   if (b.size() < 24 || b.substr(12, 4) != "IHDR") return std::nullopt;
-  return cv::Size(static_cast<int>(be32(b, 16)), static_cast<int>(be32(b, 20)));
+  return size_of(be32(b, 16), be32(b, 20));
 }
 
-std::optional<cv::Size> bmp_size(std::string_view b) {
+std::optional<cv::Size2l> bmp_size(std::string_view b) {
+  if (b.size() < 18) return std::nullopt;
+  if (le32(b, 14) == 12) {  // BITMAPCOREHEADER (OS/2 1.x): unsigned 16-bit sides
+    if (b.size() < 22) return std::nullopt;
+    return size_of(le16(b, 18), le16(b, 20));
+  }
   if (b.size() < 26) return std::nullopt;
-  int32_t width = static_cast<int32_t>(le32(b, 18));
-  int32_t height = static_cast<int32_t>(le32(b, 22));  // negative: stored top-down
-  return cv::Size(std::abs(width), std::abs(height));
+  // Signed 32-bit; a negative height means stored top-down. In 64 bits, so that the magnitude
+  // of INT32_MIN is representable.
+  const int64_t width = static_cast<int32_t>(le32(b, 18));
+  const int64_t height = static_cast<int32_t>(le32(b, 22));
+  return size_of(width < 0 ? -width : width, height < 0 ? -height : height);
 }
 
-std::optional<cv::Size> webp_size(std::string_view b) {
+std::optional<cv::Size2l> webp_size(std::string_view b) {
   if (b.size() < 30) return std::nullopt;
   std::string_view chunk = b.substr(12, 4);
-  if (chunk == "VP8 ") return cv::Size(le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF);
+  if (chunk == "VP8 ") return size_of(le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF);
   if (chunk == "VP8L") {
     uint32_t bits = le32(b, 21);
-    return cv::Size((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
+    return size_of((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
   }
-  if (chunk == "VP8X") return cv::Size(le24(b, 24) + 1, le24(b, 27) + 1);
+  if (chunk == "VP8X") return size_of(le24(b, 24) + 1, le24(b, 27) + 1);
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<cv::Size> peek_image_size(std::string_view bytes) {
+std::optional<cv::Size2l> peek_image_size(std::string_view bytes) {
   if (is_jpeg(bytes)) return jpeg_size(bytes);
   if (bytes.size() >= 8 && bytes.substr(0, 8) == "\x89PNG\r\n\x1A\n") return png_size(bytes);
   if (bytes.size() >= 2 && bytes.substr(0, 2) == "BM") return bmp_size(bytes);

@@ -10,9 +10,10 @@
 
 namespace dcgan::vision {
 
-// Width and height declared by the header, or nullopt when the format is not recognised or
-// the header is cut short.
-std::optional<cv::Size> peek_image_size(std::string_view bytes);
+// Width and height declared by the header, or nullopt when the format is not recognised, the
+// header is cut short or it declares a zero side. 64-bit: a PNG may declare up to 2^32 - 1 per
+// side, which an int would turn negative (and slip past a pixel limit).
+std::optional<cv::Size2l> peek_image_size(std::string_view bytes);
 
 // True for a JPEG whose last bytes hold no end-of-image marker (FF D9). libjpeg decodes such a
 // file "successfully", filling the missing rows with gray, so the decoder cannot tell.
