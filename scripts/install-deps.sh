@@ -12,6 +12,7 @@ packages=(
   python3-torch python3-opencv python3-numpy python3-requests python3-bs4
   clang-format
   chromium
+  strace
 )
 
 missing=()

@@ -198,3 +198,70 @@ TEST(CropPipeline, ConfigValidationNamesFlags) {
     EXPECT_THROW(bad.validate(), dcgan::ConfigError);
   }
 }
+
+TEST(CropPipeline, RestartsAfterATornManifestLine) {
+  // A power cut or a full disk can leave the manifest's last line half-written; the next run
+  // must append after whole lines only, so that the file stays readable for later runs.
+  const std::string shared = DCGAN_SHARED_OR_SKIP();
+  TempDir in, out;
+  copy_illustrations(shared, in.path(), {"tadne-tiles/tile_01.jpg", "tadne-tiles/tile_02.jpg"});
+  const CropConfig config = crop_config(shared, in.path(), out.path());
+  EXPECT_EQ(run_crop(config).processed, 2);
+  const std::string manifest = dcgan::read_file(out / "manifest.jsonl");
+  // Cut the last source record in half: that source is done again.
+  const size_t last_line = manifest.rfind('\n', manifest.size() - 2) + 1;
+  dcgan::atomic_write(out / "manifest.jsonl",
+                      manifest.substr(0, last_line + (manifest.size() - last_line) / 2));
+  copy_illustrations(shared, in.path(), {"tadne-tiles/tile_05.jpg"});
+  EXPECT_EQ(run_crop(config).processed, 2);  // the torn source and the new one
+  const CropSummary third = run_crop(config);
+  EXPECT_EQ(third.processed, 0);
+  EXPECT_EQ(third.already_done, 3);
+  std::vector<std::string> sources;  // the torn record is gone, its source recorded again
+  for (const Json& r : manifest_records(out.path(), "source")) sources.push_back(r["source"]);
+  EXPECT_EQ(sources, (std::vector<std::string>{"tadne-tiles/tile_01.jpg", "tadne-tiles/tile_02.jpg",
+                                               "tadne-tiles/tile_05.jpg"}));
+}
+
+TEST(CropPipeline, AFaceWhoseRegionLeavesTheImageIsSkippedNotFatal) {
+  // With --shift-up -1 (down by a box side) and no margin, the region of a box touching the
+  // bottom edge lies wholly below the image (as --shift-up 1 does for one touching the top);
+  // clamped, nothing is left to cut. That face is skipped with a reason; the run goes on.
+  const std::string shared = DCGAN_SHARED_OR_SKIP();
+  const cv::Mat tile = read_image(shared + "/data/anime-illustrations/tadne-tiles/tile_01.jpg");
+  const CropConfig probe_config = crop_config(shared, "", "");
+  const CascadeModel model(probe_config.cascade);
+  auto detector = model.make_detector(probe_config.detector);
+  // Cut rows off the bottom until the detected face box ends on the last row.
+  cv::Mat at_edge;
+  for (int rows = 296; rows <= 306 && at_edge.empty(); ++rows) {
+    const cv::Mat cut = tile(cv::Rect(0, 0, tile.cols, rows)).clone();
+    for (const cv::Rect& box : detector->detect(cut)) {
+      if (box.br().y == rows) at_edge = cut;
+    }
+  }
+  ASSERT_FALSE(at_edge.empty()) << "no cut of tile_01 puts its face on the bottom edge";
+  TempDir in, out;
+  write_image(in / "a-edge.png", at_edge);
+  copy_illustrations(shared, in.path(), {"tadne-tiles/tile_02.jpg"});
+  CropConfig config = crop_config(shared, in.path(), out.path());
+  config.geometry.shift_up = -1.0;
+  const CropSummary summary = run_crop(config);
+  EXPECT_EQ(summary.processed, 2);
+  EXPECT_TRUE(summary.failed.empty());
+  EXPECT_EQ(summary.dropped_empty_region, 1);
+  EXPECT_EQ(summary.faces_written, summary.faces_found - 1);
+  EXPECT_TRUE(fs::exists(out / "tadne-tiles/tile_02-0.jpg"));  // the batch went on
+  int skipped = 0;
+  for (const Json& face : manifest_records(out.path(), "face")) {
+    if (face["source"] != "a-edge.png" || rect_of(face["box"]).br().y != at_edge.rows) continue;
+    ++skipped;
+    EXPECT_EQ(face["reason"], "empty_region");
+    EXPECT_TRUE(face["output"].is_null());
+    EXPECT_NE(face["detail"].get<std::string>().find("--shift-up"), std::string::npos);
+  }
+  EXPECT_EQ(skipped, 1);
+  for (const Json& source : manifest_records(out.path(), "source")) {
+    EXPECT_EQ(source["status"], "done") << source.dump();
+  }
+}

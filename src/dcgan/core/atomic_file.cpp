@@ -1,4 +1,5 @@
-// POSIX implementation of atomic_write: temp file + fsync + rename + directory fsync.
+// POSIX implementation of atomic_write (temp file + fsync + rename + directory fsync) and of
+// the batch syncs (syncfs, folder fsync).
 #include "dcgan/core/atomic_file.h"
 
 #include <fcntl.h>
@@ -28,13 +29,17 @@ std::string temp_name_for(const std::string& path) {
   return name.str();
 }
 
-void fsync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+// Opens `path` read-only and runs `sync` (fsync or syncfs) on it.
+void sync_path(const std::string& path, bool directory, int (*sync)(int)) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
   if (fd < 0) throw IoError("cannot open " + path + " to sync it: " + errno_text());
-  int rc = ::fsync(fd);
+  const int rc = sync(fd);
+  const std::string why = rc == 0 ? "" : errno_text();
   ::close(fd);
-  if (rc != 0) throw IoError("cannot sync " + path + ": " + errno_text());
+  if (rc != 0) throw IoError("cannot sync " + path + ": " + why);
 }
+
+void fsync_path(const std::string& path, bool directory) { sync_path(path, directory, ::fsync); }
 
 std::string parent_dir(const std::string& path) {
   fs::path parent = fs::path(path).parent_path();
@@ -83,6 +88,10 @@ void atomic_write(const std::string& path, std::string_view bytes, bool durable)
     if (::close(fd) != 0) throw IoError("cannot close " + path + ": " + errno_text());
   }, durable);
 }
+
+void sync_file_system(const std::string& dir) { sync_path(dir, true, ::syncfs); }
+
+void sync_dir(const std::string& dir) { fsync_path(dir, true); }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -21,6 +21,15 @@ void atomic_write_with(const std::string& path,
                        const std::function<void(const std::string& tmp_path)>& write_to,
                        bool durable = true);
 
+// For batches written with durable = false and then vouched for by one durable file (a marker,
+// a manifest line): syncs every file written so far on the file system holding `dir`, with one
+// syncfs() (one journal commit instead of an fsync per file). Throws IoError naming `dir`.
+void sync_file_system(const std::string& dir);
+
+// fsyncs the folder `dir` itself, so that renames and new names in it survive a power cut.
+// Throws IoError naming `dir`.
+void sync_dir(const std::string& dir);
+
 // Reads a whole file. Throws IoError naming the path.
 std::string read_file(const std::string& path);
 

@@ -1,13 +1,13 @@
 // Batched commit of downloads; see file_committer.h.
 #include "dcgan/crawl/file_committer.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "dcgan/crawl/part_file.h"
 
@@ -16,15 +16,15 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Syncs the whole file system holding `dir` (every .part written so far, in one journal
-// commit) or only the folder's entries. Returns "" or what failed.
-std::string sync_folder(const std::string& dir, bool whole_file_system) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return "cannot open " + dir + ": " + errno_text();
-  int rc = whole_file_system ? ::syncfs(fd) : ::fsync(fd);
-  std::string error = rc == 0 ? "" : "cannot sync " + dir + ": " + errno_text();
-  ::close(fd);
-  return error;
+// Runs `sync(dir)` (sync_file_system: every .part written so far, in one journal commit;
+// sync_dir: only the folder's entries). Returns "" or what failed.
+std::string sync_error(void (*sync)(const std::string&), const std::string& dir) {
+  try {
+    sync(dir);
+    return "";
+  } catch (const IoError& e) {
+    return e.what();
+  }
 }
 
 }  // namespace
@@ -82,7 +82,7 @@ void FileCommitter::run() {
 void FileCommitter::commit(std::vector<Pending>& batch) {
   std::vector<DownloadRow> done;
   std::vector<std::pair<DownloadRow, std::string>> failed;
-  const std::string data_error = sync_folder(dir_, true);
+  const std::string data_error = sync_error(sync_file_system, dir_);
   for (Pending& item : batch) {
     const std::string final_path = dir_ + "/" + item.row.path;
     if (data_error.empty() && std::rename(item.part_path.c_str(), final_path.c_str()) == 0) {
@@ -100,7 +100,7 @@ void FileCommitter::commit(std::vector<Pending>& batch) {
       failed.emplace_back(std::move(item.row), why);
     }
   }
-  const std::string folder_error = done.empty() ? "" : sync_folder(dir_, false);
+  const std::string folder_error = done.empty() ? "" : sync_error(sync_dir, dir_);
   if (!folder_error.empty()) {
     // The renames may not survive a power cut: not marked done, so the next run redoes them.
     for (DownloadRow& row : done) failed.emplace_back(std::move(row), folder_error);

@@ -30,7 +30,8 @@ struct FaceRecord {
   cv::Rect region;     // what was cut (margin, shift, clamp or pad applied)
   std::string output;  // relative to --out; empty when rejected
   std::optional<uint64_t> dhash;
-  std::string reason;  // why rejected: "min_face", "max_faces", "duplicate"; empty when kept
+  std::string reason;  // why rejected: "min_face", "max_faces", "duplicate", "empty_region";
+                       // empty when kept
   std::string detail;  // human-readable explanation of the reason
 };
 

@@ -1,5 +1,8 @@
 // The crop stage; see crop_pipeline.h. Workers read, detect and cut; one committer, holding a
 // lock, takes results in input order to apply --dedupe, write crops and append the manifest.
+// Crops are written without an fsync each; their manifest records wait until one syncfs()
+// covers them (about once a second, and at the end), so a record never names a crop that a
+// power cut could still empty.
 #include "dcgan/vision/crop_pipeline.h"
 
 #include <algorithm>
@@ -28,6 +31,10 @@ namespace fs = std::filesystem;
 
 namespace dcgan::vision {
 namespace {
+
+// How long manifest records may wait for the sync of their crops; a crash loses at most this
+// much work (the sources are done again by the next run).
+constexpr std::chrono::seconds kManifestSyncInterval{1};
 
 struct FaceResult {
   FaceRecord record;
@@ -65,8 +72,18 @@ class CropRun {
         dedupe_distance_(parse_dedupe_spec(config.dedupe, "--dedupe")),
         index_(dedupe_distance_.value_or(0)),
         manifest_(config.manifest_path()),
-        summary_(summary) {
+        summary_(summary),
+        last_sync_(std::chrono::steady_clock::now()) {
     for (auto& [hash, output] : previous.kept_hashes) index_.add(hash, output);
+  }
+
+  // Records of sources committed before an error are still written (their crops synced).
+  ~CropRun() {
+    try {
+      finish();
+    } catch (const std::exception& e) {
+      DCGAN_WARN("crop manifest not brought up to date: " << e.what());
+    }
   }
 
   // Reads, checks, detects and cuts one source. Thread-safe; `detector` is the worker's own.
@@ -112,7 +129,12 @@ class CropRun {
       r.index = static_cast<int>(i);
       r.box = boxes[i];
       r.region = crop_region(boxes[i], image.size(), config_.geometry);
-      if (config_.min_face > 0 && boxes[i].width < config_.min_face) {
+      if (r.region.empty()) {
+        r.reason = "empty_region";
+        r.detail =
+            "the region (--margin, --shift-up) lies outside the image, nothing to cut; "
+            "--pad keeps such faces";
+      } else if (config_.min_face > 0 && boxes[i].width < config_.min_face) {
         r.reason = "min_face";
         r.detail = "box side " + std::to_string(boxes[i].width) + " px is below --min-face " +
                    std::to_string(config_.min_face);
@@ -138,6 +160,13 @@ class CropRun {
       pending_.erase(pending_.begin());
       ++next_commit_;
     }
+    if (std::chrono::steady_clock::now() - last_sync_ >= kManifestSyncInterval) flush_manifest();
+  }
+
+  // Writes the manifest records still waiting (after syncing their crops).
+  void finish() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    flush_manifest();
   }
 
  private:
@@ -163,14 +192,26 @@ class CropRun {
         const fs::path target = fs::path(config_.out_dir) / r.output;
         ensure_dir(target.parent_path().string());
         write_image(target.string(), face.crop, config_.quality, /*durable=*/false);
+        crops_unsynced_ = true;
         index_.add(*r.dhash, r.output);
         ++source.written;
       }
       count_face(r);
-      manifest_.append(to_json(r));
+      waiting_records_.push_back(to_json(r));
     }
     count_source(result);
-    manifest_.append(to_json(source));
+    waiting_records_.push_back(to_json(source));
+  }
+
+  // Syncs the crops written since the last call (one syncfs() for all), then appends the
+  // records that name them. Called with mutex_ held.
+  void flush_manifest() {
+    last_sync_ = std::chrono::steady_clock::now();
+    if (waiting_records_.empty()) return;
+    if (crops_unsynced_) sync_file_system(config_.out_dir);
+    crops_unsynced_ = false;
+    manifest_.append_all(waiting_records_);
+    waiting_records_.clear();
   }
 
   void count_face(const FaceRecord& r) {
@@ -179,6 +220,7 @@ class CropRun {
     if (r.reason == "min_face") ++summary_.dropped_min_face;
     if (r.reason == "max_faces") ++summary_.dropped_max_faces;
     if (r.reason == "duplicate") ++summary_.dropped_duplicate;
+    if (r.reason == "empty_region") ++summary_.dropped_empty_region;
   }
 
   void count_source(const ImageResult& result) {
@@ -202,6 +244,9 @@ class CropRun {
   std::mutex mutex_;
   std::map<int64_t, ImageResult> pending_;
   int64_t next_commit_ = 0;
+  std::vector<Json> waiting_records_;  // committed, waiting for the sync of their crops
+  bool crops_unsynced_ = false;
+  std::chrono::steady_clock::time_point last_sync_;
 };
 
 }  // namespace
@@ -247,7 +292,8 @@ std::string CropSummary::to_string() const {
       << " processed), " << faces_found << " faces in " << with_faces << " images, "
       << faces_written << " written\n"
       << "  dropped faces: " << dropped_min_face << " below --min-face, " << dropped_max_faces
-      << " over --max-faces-per-image, " << dropped_duplicate << " duplicates\n"
+      << " over --max-faces-per-image, " << dropped_duplicate << " duplicates, "
+      << dropped_empty_region << " with nothing inside the image to cut\n"
       << "  skipped images: " << gray_images << " monochrome, " << small_images
       << " smaller than --min-size, " << failed.size() << " failed (" << refused_images
       << " over --max-pixels)\n"
@@ -291,6 +337,7 @@ CropSummary run_crop(const CropConfig& config) {
   callbacks.stop = [] { return interrupt_requested(); };
   const int64_t done =
       run_worker_pool(static_cast<int64_t>(todo.size()), summary.threads, callbacks);
+  run.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   progress.finish();
   if (done < static_cast<int64_t>(todo.size()) && interrupt_requested()) {

@@ -10,6 +10,7 @@
 
 #include "dcgan/vision/cropper.h"
 #include "dcgan/vision/face_detector.h"
+#include "dcgan/vision/image_files.h"
 
 namespace dcgan::vision {
 
@@ -27,7 +28,7 @@ struct CropConfig {
   std::string dedupe = "off";        // --dedupe off|dhash:D
   int threads = 0;                   // --threads; 0 = all cores
   std::string manifest;              // --manifest; empty = OUT/manifest.jsonl
-  int64_t max_pixels = 100'000'000;  // --max-pixels: refuse larger images
+  int64_t max_pixels = kDefaultMaxPixels;  // --max-pixels: refuse larger images
 
   void validate() const;  // throws ConfigError naming the flag
   std::string to_string() const;
@@ -43,6 +44,7 @@ struct CropSummary {
   int64_t faces_found = 0;    // boxes detected
   int64_t faces_written = 0;  // crops written
   int64_t dropped_min_face = 0, dropped_max_faces = 0, dropped_duplicate = 0;
+  int64_t dropped_empty_region = 0;  // region wholly outside the image (--shift-up, no --pad)
   int64_t gray_images = 0;          // skipped by --skip-gray
   int64_t small_images = 0;         // smaller than --min-size: no face can be found
   int64_t refused_images = 0;       // over --max-pixels (also listed in `failed`)

@@ -44,6 +44,39 @@ std::string flat_name(const std::string& input, const std::string& format) {
   return flat;
 }
 
+// Output names for the kept inputs, in input order. Inputs can flatten to one name ("a.jpg"
+// and "a.png", or "x__y/z.jpg" and "x/y__z.jpg"); the first keeps it, each later one gets
+// "<stem>-<n>.<ext>" with the smallest n >= 2 that no input's own name and no earlier output
+// uses. Depends only on the sorted input list, not on the thread count.
+std::vector<std::string> unique_output_names(const std::vector<std::string>& kept_inputs,
+                                             const std::string& format) {
+  std::vector<std::string> names;
+  for (const auto& input : kept_inputs) names.push_back(flat_name(input, format));
+  std::set<std::string> taken(names.begin(), names.end());
+  std::set<std::string> given;
+  for (std::string& name : names) {
+    if (given.insert(name).second) continue;
+    const std::string stem = fs::path(name).stem().string();
+    for (int n = 2;; ++n) {
+      std::string candidate = stem + "-" + std::to_string(n) + "." + format;
+      if (taken.insert(candidate).second) {
+        name = candidate;
+        given.insert(candidate);
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+// True for a name prepare could have written: one plain file name with an image extension,
+// so deleting out_dir / name cannot reach outside out_dir.
+bool is_plain_output_name(const std::string& name) {
+  const fs::path path(name);
+  return !name.empty() && name.find('/') == std::string::npos && name != "." && name != ".." &&
+         path.filename() == path && has_image_extension(name);
+}
+
 cv::Mat centre_square(const cv::Mat& image) {
   const int side = std::min(image.cols, image.rows);
   return image(cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side));
@@ -100,8 +133,14 @@ void remove_stale_outputs(const std::string& out_dir, const std::vector<std::str
   const std::set<std::string> keep(kept.begin(), kept.end());
   for (const auto& file : old.value("files", Json::array())) {
     if (!file.is_string() || keep.count(file.get<std::string>()) > 0) continue;
+    const std::string name = file.get<std::string>();
+    if (!is_plain_output_name(name)) {
+      DCGAN_WARN("not deleting '" << name << "' listed in " << marker
+                                  << ": not a file name prepare writes into " << out_dir);
+      continue;
+    }
     std::error_code ignored;
-    fs::remove(fs::path(out_dir) / file.get<std::string>(), ignored);
+    fs::remove(fs::path(out_dir) / name, ignored);
   }
 }
 
@@ -176,7 +215,7 @@ PrepareSummary run_prepare(const PrepareConfig& config) {
   const std::optional<int> distance = parse_dedupe_spec(config.dedupe, "--dedupe");
   DedupeIndex index(distance.value_or(0));
   std::vector<int64_t> kept;
-  std::vector<std::string> kept_files;
+  std::vector<std::string> kept_inputs;
   auto drop = [&](int64_t i, const std::string& reason, const std::string& detail) {
     summary.dropped.push_back({inputs[i], reason, detail});
     ++summary.dropped_by_reason[reason];
@@ -194,9 +233,10 @@ PrepareSummary run_prepare(const PrepareConfig& config) {
     } else {
       index.add(c.hash, inputs[i]);
       kept.push_back(i);
-      kept_files.push_back(flat_name(inputs[i], config.format));
+      kept_inputs.push_back(inputs[i]);
     }
   }
+  const std::vector<std::string> kept_files = unique_output_names(kept_inputs, config.format);
   for (const auto& d : summary.dropped) {
     if (d.reason == "unreadable") DCGAN_WARN("skipped " << d.detail);
   }
@@ -209,10 +249,12 @@ PrepareSummary run_prepare(const PrepareConfig& config) {
     cv::Mat resized;
     const int interpolation = square.cols > config.size ? cv::INTER_AREA : cv::INTER_LINEAR;
     cv::resize(square, resized, cv::Size(config.size, config.size), 0, 0, interpolation);
-    // Not fsync'ed one by one; prepare.json, written durably last, marks the set complete.
+    // Not fsync'ed one by one: one syncfs() below covers them all, before prepare.json,
+    // written durably last, marks the set complete.
     write_image((fs::path(config.out_dir) / kept_files[k]).string(), resized, config.quality,
                 /*durable=*/false);
   });
+  sync_file_system(config.out_dir);
   summary.kept = static_cast<int64_t>(kept.size());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   write_json_file((fs::path(config.out_dir) / kMarker).string(),

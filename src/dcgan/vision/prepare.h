@@ -1,14 +1,18 @@
 // `dcgan prepare`: the training set from face crops. Every image under --in (recursive, sorted)
 // is checked (unreadable, optionally monochrome), deduplicated by dHash in that order (the
 // first of a group is kept), centre-cut to a square, resized to --size and written flat into
-// --out. prepare.json, written last, records the settings and every dropped file with its
-// reason. It does not detect faces: run `dcgan crop` first.
+// --out ("sub/a.jpg" -> "sub__a.png"; inputs that flatten to one name get "-2", "-3", ...).
+// prepare.json, written last (after a sync of the images), records the settings, the files
+// written, and every dropped file with its reason. It does not detect faces: run `dcgan crop`
+// first.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "dcgan/vision/image_files.h"
 
 namespace dcgan::vision {
 
@@ -21,7 +25,7 @@ struct PrepareConfig {
   std::string dedupe = "dhash:2";    // --dedupe off|dhash:D
   bool skip_gray = false;            // --skip-gray: drop monochrome crops
   int threads = 0;                   // --threads; 0 = all cores
-  int64_t max_pixels = 100'000'000;  // --max-pixels: refuse larger images
+  int64_t max_pixels = kDefaultMaxPixels;  // --max-pixels: refuse larger images
 
   void validate() const;  // throws ConfigError naming the flag
   std::string to_string() const;
@@ -45,7 +49,8 @@ struct PrepareSummary {
 
 // Builds the set. Throws ConfigError/IoError/DataError (no images at all) for the run as a
 // whole; unreadable inputs are only listed as dropped. Files a previous run wrote (listed in
-// the old prepare.json) that are no longer kept are removed.
+// the old prepare.json) that are no longer kept are removed; a listed name that is not a plain
+// image file name inside --out (absolute, "..", a subfolder) is skipped with a warning.
 PrepareSummary run_prepare(const PrepareConfig& config);
 
 }  // namespace dcgan::vision

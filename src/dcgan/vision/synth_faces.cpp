@@ -434,8 +434,8 @@ SynthSummary write_synth_set(const SynthConfig& config) {
   auto start = std::chrono::steady_clock::now();
   ProgressBar progress("synth", config.n, "img");
   std::atomic<int64_t> next{0}, done{0};
-  // Images are not fsync'ed one by one (that would cost more than drawing them); synth.json,
-  // written durably last, is what marks the set complete.
+  // Images are not fsync'ed one by one (that would cost more than drawing them): one syncfs()
+  // covers them all before synth.json, written durably last, marks the set complete.
   auto write_one = [&](int64_t i) {
     cv::Mat face = draw_synth_face(config.seed, i, config.size);
     write_image((fs::path(config.out_dir) / synth_file_name(i, config.format)).string(), face, 95,
@@ -452,6 +452,7 @@ SynthSummary write_synth_set(const SynthConfig& config) {
   for (int64_t i = next++; i < config.n; i = next++) progress.update(write_one(i));
   for (auto& t : pool) t.join();
   progress.finish();
+  sync_file_system(config.out_dir);
   write_json_file(marker, wanted);
   summary.written = config.n;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
