@@ -1,4 +1,5 @@
-// Crop geometry: margin, shift, clamping (re-squared) and padding (edge repeated).
+// Crop geometry: margin, shift, clamping (re-squared, or empty when nothing is left) and
+// padding (edge repeated).
 #include <gtest/gtest.h>
 
 #include "dcgan/core/error.h"
@@ -28,6 +29,22 @@ TEST(Cropper, ClampKeepsASquareInsideTheImage) {
   EXPECT_EQ(tall.width, tall.height);
   EXPECT_EQ(tall.x, 0);
   EXPECT_EQ(tall.width, 125);
+}
+
+TEST(Cropper, ClampToNothingGivesAnEmptyRegion) {
+  // --shift-up 1 moves the region of a box on the top edge wholly above the image (and -1 one
+  // on the bottom edge below it): clamped, nothing is left, which the caller must skip.
+  CropGeometry g;
+  g.shift_up = 1.0;
+  EXPECT_TRUE(crop_region({10, 0, 50, 50}, {200, 200}, g).empty());
+  EXPECT_FALSE(crop_region({10, 1, 50, 50}, {200, 200}, g).empty());
+  g.shift_up = -1.0;
+  EXPECT_TRUE(crop_region({10, 150, 50, 50}, {200, 200}, g).empty());
+  g.margin = 0.1;  // grows past the edge again
+  EXPECT_FALSE(crop_region({10, 150, 50, 50}, {200, 200}, g).empty());
+  g.margin = 0;
+  g.pad = true;  // kept whole, edge pixels repeated
+  EXPECT_EQ(crop_region({10, 150, 50, 50}, {200, 200}, g), cv::Rect(10, 200, 50, 50));
 }
 
 TEST(Cropper, PadRepeatsEdgePixels) {

@@ -20,11 +20,14 @@ struct CropGeometry {
 };
 
 // The square region to cut for `box` in an image of `image_size`. With pad it may extend
-// past the image; otherwise it lies inside it (possibly smaller than the grown box).
+// past the image; otherwise it lies inside it (possibly smaller than the grown box), and is
+// empty when the shifted region lies wholly outside the image (--shift-up 1 on a box at the
+// top edge): there is nothing to cut, and the caller skips that face.
 cv::Rect crop_region(const cv::Rect& box, const cv::Size& image_size, const CropGeometry& geometry);
 
 // Cuts `region` (from crop_region) out of `image`, padding if needed, and resizes it to
 // geometry.size x geometry.size: INTER_AREA when shrinking, INTER_LINEAR when enlarging.
+// `region` must not be empty.
 cv::Mat cut_face(const cv::Mat& image, const cv::Rect& region, const CropGeometry& geometry);
 
 }  // namespace dcgan::vision
