@@ -13,7 +13,7 @@ void setup_train(CLI::App& app) {
   c->step.g_steps = 0;  // resolved per architecture
   auto no_cache = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("train", "Train a DCGAN (or the original MLP GAN) on a folder of images");
-  cmd->add_option("--data", c->data.dir, "Folder of training images")->required();
+  cmd->add_option("--data", c->data.dir, "Folder of training images (with --resume: the run's)");
   cmd->add_option("--pattern", c->data.pattern, "Glob over file names, e.g. \"*.jpg\"")->capture_default_str();
   cmd->add_flag("--recursive", c->data.recursive, "Also read images in subfolders");
   cmd->add_option("--input-size", c->data.input_size, "Centre-crop side used with --crop (default: output size)");
@@ -48,9 +48,14 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--eval-every", c->eval_every, "Record SWD in metrics.jsonl every N steps (0 = off)")->capture_default_str();
   cmd->add_option("--eval-images", c->eval_images, "Real and generated images per SWD evaluation")->capture_default_str();
   cmd->add_option("--max-steps", c->max_steps, "Stop with a checkpoint after this many iterations (0 = no limit)")->capture_default_str();
-  cmd->add_flag("--resume", c->resume, "Continue the run in --out from its latest checkpoint");
-  cmd->callback([c, no_cache] {
+  cmd->add_flag("--resume", c->resume,
+                "Continue the run in --out from its latest checkpoint, with its stored flags");
+  cmd->callback([c, no_cache, cmd] {
     c->cache = !*no_cache;
+    c->flags_given.emplace();
+    for (const CLI::Option* option : cmd->get_options()) {
+      if (option->count() > 0) c->flags_given->insert(option->get_name());
+    }
     gan::TrainSummary summary = gan::train(*c);
     DCGAN_INFO((summary.finished ? "finished: " : "stopped: ")
                << summary.steps << " steps, " << summary.epochs_done << " epochs, "

@@ -148,7 +148,7 @@ TEST(Train, CheckpointRoundTripAndMismatchIsClear) {
   step.run({torch::rand({4, 3, 16, 16}) * 2 - 1}, [&](int64_t n) { return torch::rand({n, 100}); });
   TrainingState state;
   state.epoch = 3;
-  state.position = 5;
+  state.epoch_images = 40;
   state.step = 17;
   state.time_s = 12.5;
   state.sample_z = torch::rand({6, 100});
@@ -161,7 +161,7 @@ TEST(Train, CheckpointRoundTripAndMismatchIsClear) {
   GanStep step2(g2, d2, StepConfig{});
   TrainingState loaded = load_checkpoint(path, model, *g2, d2.get(), &step2.optimizer_g(), &step2.optimizer_d());
   EXPECT_EQ(loaded.epoch, 3);
-  EXPECT_EQ(loaded.position, 5);
+  EXPECT_EQ(loaded.epoch_images, 40);
   EXPECT_EQ(loaded.step, 17);
   EXPECT_DOUBLE_EQ(loaded.time_s, 12.5);
   EXPECT_TRUE(torch::equal(loaded.sample_z, state.sample_z));

@@ -1,19 +1,26 @@
 // Checkpoint files are LibTorch serialize archives; see checkpoint.h for what they hold.
+// Format 2 added the training flags, the kernel choices and the epoch position in images;
+// format-1 files still load (their position is in iterations).
 #include "dcgan/gan/checkpoint.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/log.h"
 
 namespace fs = std::filesystem;
 
 namespace dcgan::gan {
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 2;
 
 torch::Tensor scalar(int64_t v) { return torch::tensor({v}, torch::kInt64); }
 int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
@@ -22,27 +29,58 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
   return t.item<int64_t>();
 }
 
-torch::serialize::InputArchive open_archive(const std::string& path) {
-  if (!fs::exists(path)) throw IoError("checkpoint " + path + " does not exist");
-  torch::serialize::InputArchive archive;
+// A JSON document stored as a string value; null when absent.
+Json read_json_value(torch::serialize::InputArchive& archive, const std::string& key,
+                     const std::string& path) {
+  c10::IValue value;
+  if (!archive.try_read(key, value)) return Json();
+  if (!value.isString()) throw DataError("checkpoint " + path + ": " + key + " is not text");
   try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path + " is corrupt or not a dcgan checkpoint: " +
-                    std::string(e.what_without_backtrace()));
+    return Json::parse(value.toStringRef());
+  } catch (const Json::exception& e) {
+    throw DataError("checkpoint " + path + ": " + key + " is not valid JSON (" + e.what() + ")");
   }
-  return archive;
 }
 
-ModelConfig stored_model(torch::serialize::InputArchive& archive, const std::string& path) {
-  c10::IValue value;
-  if (!archive.try_read("model_config", value) || !value.isString()) {
-    throw DataError("checkpoint " + path + " has no model config; it was not written by dcgan");
+std::string first_non_finite_in(const std::string& what, torch::nn::Module& module) {
+  for (const auto& p : module.named_parameters()) {
+    if (!torch::isfinite(p.value()).all().item<bool>()) return what + " parameter " + p.key();
   }
-  return ModelConfig::from_json(Json::parse(value.toStringRef()));
+  for (const auto& b : module.named_buffers()) {
+    if (b.value().is_floating_point() && !torch::isfinite(b.value()).all().item<bool>()) {
+      return what + " buffer " + b.key();
+    }
+  }
+  return "";
+}
+
+std::string first_non_finite_in(const std::string& what, torch::optim::Optimizer* optimizer) {
+  if (optimizer == nullptr) return "";
+  for (const auto& entry : optimizer->state()) {
+    const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(entry.second.get());
+    if (adam == nullptr) continue;
+    for (const torch::Tensor& moment : {adam->exp_avg(), adam->exp_avg_sq()}) {
+      if (moment.defined() && !torch::isfinite(moment).all().item<bool>()) {
+        return what + " Adam moment";
+      }
+    }
+  }
+  return "";
 }
 
 }  // namespace
+
+std::string first_non_finite(torch::nn::Module& g, torch::nn::Module& d,
+                             torch::optim::Optimizer* optimizer_g,
+                             torch::optim::Optimizer* optimizer_d) {
+  for (const std::string& found :
+       {first_non_finite_in("generator", g), first_non_finite_in("discriminator", d),
+        first_non_finite_in("generator", optimizer_g),
+        first_non_finite_in("discriminator", optimizer_d)}) {
+    if (!found.empty()) return found;
+  }
+  return "";
+}
 
 std::string checkpoint_path(const std::string& run_dir, int64_t step) {
   char name[64];
@@ -66,12 +104,46 @@ std::vector<std::string> list_checkpoints(const std::string& run_dir) {
 
 void prune_checkpoints(const std::string& run_dir, int keep) {
   auto paths = list_checkpoints(run_dir);
-  for (size_t i = 0; i + keep < paths.size(); ++i) fs::remove(paths[i]);
+  for (size_t i = 0; i + keep < paths.size(); ++i) {
+    std::error_code ec;
+    fs::remove(paths[i], ec);
+    if (ec) DCGAN_WARN("cannot delete the old checkpoint " << paths[i] << ": " << ec.message());
+  }
+}
+
+void set_aside_unreadable_checkpoint(const std::string& path) {
+  std::error_code ec;
+  fs::rename(path, path + ".unreadable", ec);
+  if (ec) {
+    throw IoError("cannot rename the unreadable checkpoint " + path + " out of the way: " +
+                  ec.message() + "; move it away by hand and re-run");
+  }
+}
+
+int remove_stale_checkpoint_temporaries(const std::string& run_dir) {
+  // atomic_write_with() names its temporaries TARGET.tmp-PID-COUNTER.
+  static const std::regex kTemporary(R"(ckpt-\d+\.pt\.tmp-(\d+)-\d+)");
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(run_dir) / "checkpoints", ec)) {
+    std::smatch match;
+    const std::string name = entry.path().filename().string();
+    if (!std::regex_match(name, match, kTemporary)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stoll(match[1]));
+    if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // its writer may still be running
+    std::error_code ignored;
+    if (fs::remove(entry.path(), ignored)) ++removed;
+  }
+  return removed;
 }
 
 void save_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
                      DiscriminatorBase& d, torch::optim::Optimizer* optimizer_g,
                      torch::optim::Optimizer* optimizer_d, const TrainingState& state) {
+  const std::string bad = first_non_finite(g, d, optimizer_g, optimizer_d);
+  if (!bad.empty()) {
+    throw TrainingDiverged("not writing " + path + ": the " + bad + " holds NaN or Inf");
+  }
   torch::serialize::OutputArchive archive;
   archive.write("format_version", scalar(kFormatVersion));
   archive.write("model_config", c10::IValue(model.to_json().dump()));
@@ -88,31 +160,53 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
     archive.write("optimizer_d", od);
   }
   archive.write("epoch", scalar(state.epoch));
-  archive.write("position", scalar(state.position));
+  archive.write("epoch_images", scalar(state.epoch_images));
   archive.write("step", scalar(state.step));
   archive.write("time_s", torch::tensor({state.time_s}, torch::kFloat64));
   if (state.rng_state.defined()) archive.write("rng_state", state.rng_state);
   archive.write("sample_z", state.sample_z);
+  if (!state.train_flags.is_null()) {
+    archive.write("train_config", c10::IValue(state.train_flags.dump()));
+  }
+  archive.write("kernel_choices", c10::IValue(kernel_choices_to_json(state.kernel_choices).dump()));
   ensure_dir(fs::path(path).parent_path().string());
   atomic_write_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
-ModelConfig read_checkpoint_model(const std::string& path) {
-  auto archive = open_archive(path);
-  return stored_model(archive, path);
+OpenedCheckpoint open_checkpoint(const std::string& path) {
+  if (!fs::exists(path)) throw IoError("checkpoint " + path + " does not exist");
+  OpenedCheckpoint opened;
+  opened.path = path;
+  try {
+    opened.archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw DataError("checkpoint " + path + " is corrupt or not a dcgan checkpoint: " +
+                    std::string(e.what_without_backtrace()));
+  }
+  const Json model = read_json_value(opened.archive, "model_config", path);
+  if (!model.is_object()) {
+    throw DataError("checkpoint " + path + " has no model config; it was not written by dcgan");
+  }
+  opened.model = ModelConfig::from_json(model);
+  opened.train_flags = read_json_value(opened.archive, "train_config", path);
+  return opened;
 }
 
-TrainingState load_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
-                              DiscriminatorBase* d, torch::optim::Optimizer* optimizer_g,
+ModelConfig read_checkpoint_model(const std::string& path) { return open_checkpoint(path).model; }
+
+TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelConfig& model,
+                              GeneratorBase& g, DiscriminatorBase* d,
+                              torch::optim::Optimizer* optimizer_g,
                               torch::optim::Optimizer* optimizer_d) {
-  auto archive = open_archive(path);
-  ModelConfig stored = stored_model(archive, path);
-  if (!stored.same_architecture(model)) {
-    throw DataError("checkpoint " + path + " was written for " + stored.to_json().dump() +
+  const std::string& path = checkpoint.path;
+  if (!checkpoint.model.same_architecture(model)) {
+    throw DataError("checkpoint " + path + " was written for " + checkpoint.model.to_json().dump() +
                     " but this run uses " + model.to_json().dump() +
                     " (architecture, size, channels and z dimension must match; use the same "
                     "--arch/--output-size/--z-dim/--gf-dim/--df-dim, or another --out)");
   }
+  // InputArchive::read is not const, but reading leaves the archive as it was.
+  auto& archive = const_cast<torch::serialize::InputArchive&>(checkpoint.archive);
   TrainingState state;
   try {
     torch::serialize::InputArchive g_archive, d_archive;
@@ -130,7 +224,12 @@ TrainingState load_checkpoint(const std::string& path, const ModelConfig& model,
       optimizer_d->load(od);
     }
     state.epoch = read_int(archive, "epoch");
-    state.position = read_int(archive, "position");
+    torch::Tensor epoch_images;
+    if (archive.try_read("epoch_images", epoch_images)) {
+      state.epoch_images = epoch_images.item<int64_t>();
+    } else {
+      state.legacy_position = read_int(archive, "position");
+    }
     state.step = read_int(archive, "step");
     torch::Tensor time;
     archive.read("time_s", time);
@@ -141,7 +240,16 @@ TrainingState load_checkpoint(const std::string& path, const ModelConfig& model,
     throw DataError("checkpoint " + path + " is incomplete or corrupt: " +
                     std::string(e.what_without_backtrace()));
   }
+  state.train_flags = checkpoint.train_flags;
+  const Json choices = read_json_value(archive, "kernel_choices", path);
+  if (!choices.is_null()) state.kernel_choices = kernel_choices_from_json(choices, path);
   return state;
+}
+
+TrainingState load_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
+                              DiscriminatorBase* d, torch::optim::Optimizer* optimizer_g,
+                              torch::optim::Optimizer* optimizer_d) {
+  return load_checkpoint(open_checkpoint(path), model, g, d, optimizer_g, optimizer_d);
 }
 
 }  // namespace dcgan::gan

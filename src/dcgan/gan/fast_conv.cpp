@@ -58,6 +58,14 @@ struct Geometry {
     const double small_side = transposed ? h_in * w_in : h_out * w_out;
     return 2.0 * batch * c_in * c_out * kernel * kernel * small_side;
   }
+  // "b64 c128x24x24 -> 256x12x12 k5 s2 p2 bias t2": what kernel_choices.h files a choice under.
+  std::string key() const {
+    std::ostringstream text;
+    text << "b" << batch << " c" << c_in << "x" << h_in << "x" << w_in << " -> " << c_out << "x"
+         << h_out << "x" << w_out << " k" << kernel << " s" << stride << " p" << padding
+         << (bias ? " bias" : "") << " t" << threads;
+    return text.str();
+  }
   bool operator<(const Geometry& o) const {
     auto t = [](const Geometry& g) {
       return std::make_tuple(g.batch, g.c_in, g.h_in, g.w_in, g.c_out, g.h_out, g.w_out, g.kernel,
@@ -124,10 +132,11 @@ struct Primitives {
 
   // Layers under ~50 MFLOP a pass are not worth timing: oneDNN's first choice is kept.
   template <class Primitive, class MakePd>
-  static auto choose(const Geometry& g, MakePd make_pd) {
+  static auto choose(const Geometry& g, const char* pass, MakePd make_pd) {
     constexpr double kWorthTuning = 5e7;
     if (g.flops(kTransposed) < kWorthTuning) return make_pd();
-    return fastest_implementation<Primitive>(make_pd, cpu_engine(), cpu_stream());
+    const std::string key = std::string(kTransposed ? "deconv." : "conv.") + pass + " " + g.key();
+    return recorded_or_fastest_implementation<Primitive>(key, make_pd, cpu_engine(), cpu_stream());
   }
 
   static dn::memory::desc activation(const dn::memory::dims& dims) {
@@ -148,7 +157,7 @@ struct Primitives {
                                activation(g.dst_dims()), g.strides(), g.padding_l(),
                                g.padding_r(kTransposed));
     return choose<typename O::Fwd>(
-        g, [&] { return typename O::Fwd::primitive_desc(desc, cpu_engine()); });
+        g, "fwd", [&] { return typename O::Fwd::primitive_desc(desc, cpu_engine()); });
   }
 
   void ensure_backward_data(const Geometry& g) {
@@ -157,7 +166,7 @@ struct Primitives {
                                    activation(g.dst_dims()), g.strides(), g.padding_l(),
                                    g.padding_r(kTransposed));
     bwd_data_pd.emplace(choose<typename O::BwdData>(
-        g, [&] { return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd); }));
+        g, "bwd_data", [&] { return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd); }));
     bwd_data.emplace(*bwd_data_pd);
   }
 
@@ -167,7 +176,7 @@ struct Primitives {
                                       bias_desc(g), activation(g.dst_dims()), g.strides(),
                                       g.padding_l(), g.padding_r(kTransposed));
     bwd_weights_pd.emplace(choose<typename O::BwdWeights>(
-        g, [&] { return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd); }));
+        g, "bwd_weights", [&] { return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd); }));
     bwd_weights.emplace(*bwd_weights_pd);
   }
 };

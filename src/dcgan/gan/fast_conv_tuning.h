@@ -4,7 +4,8 @@
 // that run at half the speed of its direct "jit" ones on AVX-512. Reference ("ref:")
 // implementations are never candidates (100x slower), and a candidate whose first run is
 // already twice the best so far is dropped without repeating it, so tuning a layer costs a few
-// runs of it. `dcgan -v` logs every candidate's time.
+// runs of it. `dcgan -v` logs every candidate's time. Each choice is recorded under its
+// layer's key (kernel_choices.h); a key that already has one (a resumed run) reuses it untimed.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -17,6 +18,7 @@
 #include <unordered_map>
 
 #include "dcgan/core/log.h"
+#include "dcgan/gan/kernel_choices.h"
 
 namespace dcgan::gan {
 
@@ -46,10 +48,16 @@ double time_implementation(const PrimitiveDesc& pd, double give_up_after, dnnl::
   return best;
 }
 
-// make_pd() builds the primitive descriptor afresh (positioned on oneDNN's first choice); the
-// result is positioned on the fastest implementation.
+// "index:name" of the candidate `pd` is positioned on.
+template <class PrimitiveDesc>
+std::string candidate_label(int index, const PrimitiveDesc& pd) {
+  return std::to_string(index) + ":" + pd.impl_info_str();
+}
+
+// The index among oneDNN's candidates of the fastest implementation; make_pd() builds the
+// primitive descriptor afresh, positioned on oneDNN's first choice.
 template <class Primitive, class MakePd>
-auto fastest_implementation(MakePd make_pd, dnnl::engine& engine, dnnl::stream& stream) {
+int fastest_candidate(MakePd make_pd, dnnl::engine& engine, dnnl::stream& stream) {
   auto pd = make_pd();
   int best_index = 0;
   double best = std::numeric_limits<double>::infinity();
@@ -65,9 +73,29 @@ auto fastest_implementation(MakePd make_pd, dnnl::engine& engine, dnnl::stream& 
     }
     if (!pd.next_impl()) break;
   }
+  return best_index;
+}
+
+// The implementation recorded for `key` when there is one and this CPU offers it, else the
+// fastest, which is then recorded.
+template <class Primitive, class MakePd>
+auto recorded_or_fastest_implementation(const std::string& key, MakePd make_pd,
+                                        dnnl::engine& engine, dnnl::stream& stream) {
+  if (const auto recorded = kernel_choice(key)) {
+    auto pd = make_pd();
+    for (int index = 0;; ++index) {
+      if (candidate_label(index, pd) == *recorded) return pd;
+      if (!pd.next_impl()) break;
+    }
+    DCGAN_WARN("oneDNN implementation " << *recorded << " recorded for " << key
+                                        << " is not offered here; choosing again (sums in "
+                                           "another order from now on)");
+  }
+  const int index = fastest_candidate<Primitive>(make_pd, engine, stream);
   auto chosen = make_pd();
-  for (int i = 0; i < best_index; ++i) chosen.next_impl();
-  DCGAN_DEBUG("oneDNN chose " << chosen.impl_info_str());
+  for (int i = 0; i < index; ++i) chosen.next_impl();
+  DCGAN_DEBUG("oneDNN chose " << chosen.impl_info_str() << " for " << key);
+  record_kernel_choice(key, candidate_label(index, chosen));
   return chosen;
 }
 

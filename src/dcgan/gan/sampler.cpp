@@ -59,6 +59,14 @@ void write_latent_walk(const LoadedModel& loaded, const SampleConfig& c) {
   vision::write_gif(c.gif, frames, 8);
 }
 
+// Checkpoints before format 2 do not store the z distribution; their run's config.json does.
+std::string z_dist_of_run(const std::string& run_dir, const std::string& fallback) {
+  const std::string config_path = (fs::path(run_dir) / "config.json").string();
+  if (!fs::exists(config_path)) return fallback;
+  const Json train = read_json_file(config_path).value("train", Json::object());
+  return train.is_object() ? train.value("z_dist", fallback) : fallback;
+}
+
 }  // namespace
 
 LoadedModel load_for_sampling(const std::string& run_dir, const std::string& checkpoint,
@@ -76,17 +84,20 @@ LoadedModel load_for_sampling(const std::string& run_dir, const std::string& che
     }
     loaded.checkpoint = all.back();
   }
-  // RUN/config.json records the z distribution; a checkpoint lives in RUN/checkpoints/.
-  fs::path run = run_dir.empty() ? fs::path(loaded.checkpoint).parent_path().parent_path() : fs::path(run_dir);
-  std::string config_path = (run / "config.json").string();
-  if (fs::exists(config_path)) {
-    loaded.z_dist = read_json_file(config_path)["train"].value("z_dist", loaded.z_dist);
+  const OpenedCheckpoint opened = open_checkpoint(loaded.checkpoint);
+  loaded.model = opened.model;
+  if (opened.train_flags.is_object()) {
+    loaded.z_dist = opened.train_flags.value("z_dist", loaded.z_dist);
+  } else {
+    const fs::path run = run_dir.empty()
+                             ? fs::path(loaded.checkpoint).parent_path().parent_path()
+                             : fs::path(run_dir);
+    loaded.z_dist = z_dist_of_run(run.string(), loaded.z_dist);
   }
-  loaded.model = read_checkpoint_model(loaded.checkpoint);
   loaded.generator = make_generator(loaded.model);
   loaded.discriminator = make_discriminator(loaded.model);
-  load_checkpoint(loaded.checkpoint, loaded.model, *loaded.generator, loaded.discriminator.get(),
-                  nullptr, nullptr);
+  load_checkpoint(opened, loaded.model, *loaded.generator, loaded.discriminator.get(), nullptr,
+                  nullptr);
   loaded.generator->to(loaded.device);
   loaded.discriminator->to(loaded.device);
   loaded.generator->eval();

@@ -10,16 +10,20 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/fault_injection.h"
 #include "dcgan/core/interrupt.h"
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
 #include "dcgan/gan/images.h"
+#include "dcgan/gan/kernel_choices.h"
 #include "dcgan/gan/metrics_swd.h"
 #include "dcgan/gan/runtime_info.h"
 #include "dcgan/gan/threads.h"
@@ -31,65 +35,6 @@
 namespace fs = std::filesystem;
 
 namespace dcgan::gan {
-
-// ------------------------------------------------------------------------------- config
-
-void TrainConfig::validate() const {
-  data.validate();
-  model.validate();
-  step.validate();
-  require(!out_dir.empty(), "--out is required: the run directory");
-  require(epochs >= 1, "--epochs must be at least 1");
-  require(batch_size >= 1 && batch_size <= 65536, "--batch-size must be between 1 and 65536");
-  require(z_dist == "uniform" || z_dist == "normal",
-          "--z-dist must be uniform or normal (got '" + z_dist + "')");
-  require(sample_every >= 0, "--sample-every must be 0 (per epoch only) or positive");
-  require(ckpt_every >= 1, "--ckpt-every must be at least 1");
-  require(keep >= 1, "--keep must be at least 1");
-  require(n_sample >= 1 && n_sample <= 1024, "--n-sample must be between 1 and 1024");
-  require(eval_every >= 0, "--eval-every must be 0 (off) or positive");
-  require(max_steps >= 0, "--max-steps must be 0 (no limit) or positive");
-  require(threads >= 0, "--threads must be 0 (default) or positive");
-}
-
-Json TrainConfig::to_json() const {
-  return Json{{"data",
-               {{"dir", data.dir},
-                {"pattern", data.pattern},
-                {"recursive", data.recursive},
-                {"crop", data.crop},
-                {"input_size", data.input_size},
-                {"output_size", data.output_size},
-                {"channels", data.channels},
-                {"limit", data.limit}}},
-              {"model", model.to_json()},
-              {"step",
-               {{"d_steps", step.d_steps},
-                {"g_steps", step.g_steps},
-                {"loss", step.loss},
-                {"label_smooth", step.label_smooth},
-                {"lr", step.lr},
-                {"beta1", step.beta1},
-                {"beta2", step.beta2}}},
-              {"out_dir", out_dir},
-              {"epochs", epochs},
-              {"batch_size", batch_size},
-              {"seed", seed},
-              {"z_dist", z_dist},
-              {"flip", flip},
-              {"device", device},
-              {"sample_every", sample_every},
-              {"ckpt_every", ckpt_every},
-              {"keep", keep},
-              {"n_sample", n_sample},
-              {"eval_every", eval_every},
-              {"eval_images", eval_images},
-              {"resume", resume},
-              {"max_steps", max_steps},
-              {"threads", threads}};
-}
-
-std::string TrainConfig::to_string() const { return "TrainConfig" + to_json().dump(); }
 
 namespace {
 
@@ -111,9 +56,12 @@ class Trainer {
   TrainSummary fit();
 
  private:
+  void open_run_to_resume();
   void load_data();
   void build();
   void resume_or_start();
+  void finish_epoch(int64_t first_position, double start_s);
+  [[noreturn]] void diverged(const std::string& what) const;
   void write_config();
   torch::Tensor draw_z(int64_t n);
   std::vector<torch::Tensor> real_batches(const torch::Tensor& order, int64_t position);
@@ -136,10 +84,13 @@ class Trainer {
   std::shared_ptr<GeneratorBase> g_;
   std::shared_ptr<DiscriminatorBase> d_;
   std::unique_ptr<GanStep> step_;
+  std::optional<OpenedCheckpoint> resume_from_;  // with --resume, until its state is loaded
   TrainingState state_;
+  int64_t position_ = 0;  // iterations of the epoch in progress already done
   JsonlWriter metrics_;
   TrainSummary summary_;
   int64_t steps_per_epoch_ = 0;
+  int64_t images_per_iteration_ = 0;  // batch x d_steps
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   StepStats last_stats_;
   std::unique_ptr<report::EventWriter> events_;
@@ -156,9 +107,7 @@ void Trainer::load_data() {
   }
   data_ = load_image_set(data);
   config_.model.channels = data_.channels();
-  config_.model.size = config_.data.output_size;
-  const int64_t per_iteration = int64_t(config_.batch_size) * config_.step.d_steps;
-  steps_per_epoch_ = data_.size() / per_iteration;
+  steps_per_epoch_ = data_.size() / images_per_iteration_;
   if (steps_per_epoch_ == 0) {
     throw DataError("only " + std::to_string(data_.size()) + " usable images in " +
                     config_.data.dir + ", fewer than one iteration needs (--batch-size " +
@@ -184,31 +133,66 @@ void Trainer::build() {
                        << count_parameters(*d_) << " parameters, on " << device_.str());
 }
 
-void Trainer::resume_or_start() {
-  auto checkpoints = list_checkpoints(config_.out_dir);
-  if (!checkpoints.empty() && !config_.resume) {
+// With --resume: the newest checkpoint that reads, whose stored flags then fill and check this
+// command's. Unreadable newer ones are set aside (renamed, kept) with a warning; when none
+// reads, nothing is touched and the run is refused, never silently restarted.
+void Trainer::open_run_to_resume() {
+  const auto checkpoints = list_checkpoints(config_.out_dir);
+  if (!config_.resume) {
+    if (checkpoints.empty()) return;
     throw ConfigError("--out " + config_.out_dir + " already holds a run with checkpoints; add "
                       "--resume to continue it, or choose another --out");
   }
-  // Newest first; a checkpoint that fails to load (should not happen: writes are atomic) is
-  // reported and the previous one is tried.
-  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+  if (checkpoints.empty()) {
+    DCGAN_INFO("--resume: no checkpoint in " << config_.out_dir << "; starting");
+    return;
+  }
+  std::vector<std::string> unreadable;
+  std::string first_error;
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend() && !resume_from_; ++it) {
     try {
-      state_ = load_checkpoint(*it, config_.model, *g_, d_.get(), &step_->optimizer_g(),
-                               &step_->optimizer_d());
-      if (state_.rng_state.defined()) {
-        at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
-        generator.set_state(state_.rng_state);
-      }
-      DCGAN_INFO("resuming from " << *it << ": epoch " << state_.epoch << ", step "
-                                  << state_.step);
-      return;
+      resume_from_ = open_checkpoint(*it);
     } catch (const DataError& e) {
-      if (e.what() && std::string(e.what()).find("was written for") != std::string::npos) throw;
-      DCGAN_WARN("cannot resume from " << *it << " (" << e.what() << "); trying an older one");
+      DCGAN_WARN("cannot resume from " << *it << ": " << e.what());
+      unreadable.push_back(*it);
+      if (first_error.empty()) first_error = e.what();
     }
   }
-  if (config_.resume) DCGAN_INFO("--resume: no checkpoint in " << config_.out_dir << "; starting");
+  if (!resume_from_) {
+    throw DataError("--resume: none of the " + std::to_string(checkpoints.size()) +
+                    " checkpoints in " + config_.out_dir + "/checkpoints can be read (newest: " +
+                    first_error + "); nothing was changed: move them away to start afresh, or "
+                    "train into another --out");
+  }
+  for (const auto& path : unreadable) {
+    set_aside_unreadable_checkpoint(path);
+    DCGAN_WARN("set the unreadable " << path << " aside as " << path << ".unreadable; resuming "
+                                     << "from the older " << resume_from_->path);
+  }
+  if (resume_from_->train_flags.is_null()) {
+    DCGAN_WARN(resume_from_->path << " predates stored training flags; this command's flags are "
+                                     "used unchecked");
+  } else {
+    apply_stored_flags(config_, resume_from_->train_flags, resume_from_->path);
+  }
+}
+
+void Trainer::resume_or_start() {
+  if (resume_from_) {
+    state_ = load_checkpoint(*resume_from_, config_.model, *g_, d_.get(), &step_->optimizer_g(),
+                             &step_->optimizer_d());
+    if (state_.rng_state.defined()) {
+      at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
+      generator.set_state(state_.rng_state);
+    }
+    if (state_.legacy_position) state_.epoch_images = *state_.legacy_position * images_per_iteration_;
+    replay_kernel_choices(state_.kernel_choices);  // before the first step builds any layer
+    position_ = state_.epoch_images / images_per_iteration_;
+    DCGAN_INFO("resuming from " << resume_from_->path << ": epoch " << state_.epoch << ", step "
+                                << state_.step);
+    resume_from_.reset();
+    if (state_.sample_z.size(0) == config_.n_sample) return;
+  }
   // The sample z comes from its own generator so that it depends on the seed alone.
   auto gen = at::detail::createCPUGenerator(config_.seed ^ 0x5A5A5A5Aull);
   state_.sample_z = config_.z_dist == "normal"
@@ -272,12 +256,8 @@ void Trainer::record_step(const StepStats& stats) {
                  {"img_per_s", last_img_per_s_},
                  {"time_s", state_.time_s}};
   for (const char* key : {"loss_d_real", "loss_d_fake", "loss_g"}) {
-    if (!finite(record[key].get<float>())) {
-      throw TrainingDiverged("training diverged at step " + std::to_string(state_.step) +
-                             " (epoch " + std::to_string(state_.epoch) + "): " + key + " is " +
-                             record[key].dump() + "; the last good checkpoint is kept in " +
-                             config_.out_dir + "/checkpoints (try a lower --lr)");
-    }
+    const float value = record[key].get<float>();
+    if (!finite(value)) diverged(std::string(key) + " is " + std::to_string(value));
   }
   metrics_.append(record);
   events_->add_scalars(state_.step, {{"loss/d_real", record["loss_d_real"].get<double>()},
@@ -354,11 +334,29 @@ void Trainer::write_report() {
   }
 }
 
+// "training diverged at step 12 (epoch 1): WHAT; the last good checkpoint ... stays".
+void Trainer::diverged(const std::string& what) const {
+  const auto checkpoints = list_checkpoints(config_.out_dir);
+  throw TrainingDiverged(
+      "training diverged at step " + std::to_string(state_.step) + " (epoch " +
+      std::to_string(state_.epoch) + "): " + what + "; " +
+      (checkpoints.empty() ? std::string("no checkpoint was written")
+                           : "the last good checkpoint " + checkpoints.back() + " stays") +
+      " (try a lower --lr)");
+}
+
 void Trainer::save_checkpoint_now() {
   state_.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+  state_.epoch_images = position_ * images_per_iteration_;
+  state_.train_flags = config_.to_json();
+  state_.kernel_choices = kernel_choices();
   std::string path = checkpoint_path(config_.out_dir, state_.step);
-  save_checkpoint(path, config_.model, *g_, *d_, &step_->optimizer_g(), &step_->optimizer_d(),
-                  state_);
+  try {
+    save_checkpoint(path, config_.model, *g_, *d_, &step_->optimizer_g(), &step_->optimizer_d(),
+                    state_);
+  } catch (const TrainingDiverged& e) {
+    diverged(e.what());
+  }
   prune_checkpoints(config_.out_dir, config_.keep);
   summary_.last_checkpoint = path;
 }
@@ -382,16 +380,39 @@ void Trainer::write_summary(bool finished) {
                    {"ended", iso_time_now()}});
 }
 
+// The end of an epoch: its sample grid and record; the position moves to the next epoch.
+void Trainer::finish_epoch(int64_t first_position, double start_s) {
+  std::string sample = numbered_name("samples/epoch-", state_.epoch, 4, ".png");
+  write_sample(sample);
+  const double epoch_s = state_.time_s - start_s;
+  const int64_t iterations = std::max<int64_t>(0, steps_per_epoch_ - first_position);
+  metrics_.append({{"kind", "epoch"},
+                   {"epoch", state_.epoch},
+                   {"step", state_.step},
+                   {"time_s", state_.time_s},
+                   {"img_per_s", iterations * images_per_iteration_ / std::max(epoch_s, 1e-9)},
+                   {"sample", sample}});
+  ++state_.epoch;  // the checkpoint then points at the start of the next epoch
+  position_ = 0;
+}
+
 TrainSummary Trainer::fit() {
+  // Everything a flag decides is settled and checked before any data is read or written.
+  open_run_to_resume();
   // --g-steps 0 means the family's own schedule: 2 for DCGAN (the recipe), 1 for the MLP GAN
   // (Goodfellow et al. Algorithm 1: k D steps, then one G step).
   if (config_.step.g_steps == 0) config_.step.g_steps = config_.model.arch == "mlp" ? 1 : 2;
+  config_.model.size = config_.data.output_size;
   config_.validate();
+  images_per_iteration_ = int64_t(config_.batch_size) * config_.step.d_steps;
   device_ = choose_device(config_.device);
   set_compute_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
   load_data();  // first, so a bad --data leaves no empty run directory behind
   ensure_dir(config_.out_dir);
+  if (const int removed = remove_stale_checkpoint_temporaries(config_.out_dir)) {
+    DCGAN_INFO("removed " << removed << " partly written checkpoint(s) of a killed process");
+  }
   torch::manual_seed(config_.seed);  // before build(): the initial weights depend on the seed
   build();
   resume_or_start();
@@ -401,7 +422,6 @@ TrainSummary Trainer::fit() {
   start_evaluation();
   const double time_at_start = state_.time_s;
   int64_t images_seen = 0;
-  const int64_t per_iteration = int64_t(config_.batch_size) * config_.step.d_steps;
   auto sample_z = [this](int64_t n) { return draw_z(n); };
   bool stop_requested = false, step_limit = false;
 
@@ -411,19 +431,23 @@ TrainSummary Trainer::fit() {
     ProgressBar progress("epoch " + std::to_string(state_.epoch) + "/" +
                              std::to_string(config_.epochs),
                          steps_per_epoch_, "it");
-    progress.update(state_.position);
+    progress.update(std::min(position_, steps_per_epoch_));
     const double epoch_start_s = state_.time_s;
-    const int64_t epoch_first_position = state_.position;
+    const int64_t epoch_first_position = position_;
     std::string suffix;
-    while (state_.position < steps_per_epoch_ && !stop_requested && !step_limit) {
+    while (position_ < steps_per_epoch_ && !stop_requested && !step_limit) {
       auto t0 = std::chrono::steady_clock::now();
-      last_stats_ = step_->run(real_batches(order, state_.position), sample_z);
-      ++state_.position;
+      last_stats_ = step_->run(real_batches(order, position_), sample_z);
+      ++position_;
       ++state_.step;
+      if (fault_requested("nan-weights", state_.step)) {
+        torch::NoGradGuard no_grad;
+        g_->parameters().front().fill_(std::numeric_limits<float>::quiet_NaN());
+      }
       double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       state_.time_s += dt;
-      images_seen += per_iteration;
-      last_img_per_s_ = per_iteration / std::max(dt, 1e-9);
+      images_seen += images_per_iteration_;
+      last_img_per_s_ = images_per_iteration_ / std::max(dt, 1e-9);
       record_step(last_stats_);
       if (config_.sample_every > 0 && state_.step % config_.sample_every == 0) {
         write_sample(numbered_name("samples/step-", state_.step, 8, ".png"));
@@ -431,26 +455,15 @@ TrainSummary Trainer::fit() {
       if (swd_ && state_.step % config_.eval_every == 0) evaluate_now();
       if (state_.step % config_.ckpt_every == 0) save_checkpoint_now();
       suffix = progress_text();
-      progress.update(state_.position, suffix);
+      progress.update(position_, suffix);
       stop_requested = interrupt_requested();
       step_limit = config_.max_steps > 0 && state_.step >= config_.max_steps;
     }
     progress.finish(suffix);
-    if (state_.position == steps_per_epoch_) {  // the epoch is complete
-      std::string sample = numbered_name("samples/epoch-", state_.epoch, 4, ".png");
-      write_sample(sample);
-      double epoch_s = state_.time_s - epoch_start_s;
-      metrics_.append({{"kind", "epoch"},
-                       {"epoch", state_.epoch},
-                       {"step", state_.step},
-                       {"time_s", state_.time_s},
-                       {"img_per_s", (steps_per_epoch_ - epoch_first_position) * per_iteration /
-                                         std::max(epoch_s, 1e-9)},
-                       {"sample", sample}});
-      ++state_.epoch;  // the checkpoint then points at the start of the next epoch
-      state_.position = 0;
-    }
+    // >=: a resumed epoch may already be past the end when the folder lost images.
+    if (position_ >= steps_per_epoch_) finish_epoch(epoch_first_position, epoch_start_s);
     save_checkpoint_now();
+    stop_requested = stop_requested || interrupt_requested();
   }
   summary_.img_per_s = images_seen / std::max(state_.time_s - time_at_start, 1e-9);
   const bool finished = state_.epoch > config_.epochs;
@@ -459,7 +472,7 @@ TrainSummary Trainer::fit() {
   if (stop_requested) {
     throw Interrupted("interrupted at step " + std::to_string(state_.step) +
                       "; checkpoint saved to " + summary_.last_checkpoint +
-                      " (continue with the same command plus --resume)");
+                      " (continue with --resume)");
   }
   if (!finished) {
     DCGAN_INFO("stopped at --max-steps " << config_.max_steps << "; checkpoint "

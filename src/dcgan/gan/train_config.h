@@ -1,0 +1,60 @@
+// The flags of `dcgan train` as one struct, its JSON form (config.json and every checkpoint
+// store it), and what --resume does with them: the run's stored flags fill every flag the
+// command does not give, and a given flag that would change the computation is refused.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "dcgan/core/json.h"
+#include "dcgan/gan/dataset.h"
+#include "dcgan/gan/models.h"
+#include "dcgan/gan/train_step.h"
+
+namespace dcgan::gan {
+
+struct TrainConfig {
+  DataConfig data;
+  ModelConfig model;
+  StepConfig step;
+  std::string out_dir = "runs/anime";
+  int epochs = 25;
+  int batch_size = 64;
+  uint64_t seed = 1;
+  std::string z_dist = "uniform";  // uniform: U(-1, 1) (the recipe) | normal: N(0, 1)
+  bool flip = false;               // random horizontal flips
+  std::string device = "auto";
+  int64_t sample_every = 0;  // extra sample grids every N steps (0 = per epoch only)
+  int64_t ckpt_every = 500;  // checkpoint every N steps (and at every epoch end)
+  int keep = 3;              // checkpoints kept
+  int n_sample = 64;         // images in the sample grid
+  int64_t eval_every = 1000; // SWD on a fixed real subset every N steps (0 = off)
+  int eval_images = 1000;    // images per side for that SWD
+  bool resume = false;
+  int64_t max_steps = 0;  // stop (with a checkpoint) after this global step; 0 = no limit
+  int threads = 0;        // compute threads; 0 = OMP_NUM_THREADS if set, else every core
+  bool cache = true;      // keep the decoded data set in RUN/../.dcgan-cache
+  // The flags named on the command line ("--lr", ...). On --resume the others take the run's
+  // stored values. nullopt (library callers): every field counts as given.
+  std::optional<std::set<std::string>> flags_given;
+
+  void validate() const;
+  std::string to_string() const;
+  // The training flags (not flags_given, resume or cache), as stored in runs and checkpoints.
+  Json to_json() const;
+  // Reads what to_json() wrote; fields it lacks keep their defaults.
+  static TrainConfig from_json(const Json& json);
+};
+
+// --resume: `config` continues a run whose checkpoint `checkpoint` stored `stored` (its
+// to_json()). Every flag `config` does not give takes the stored value (--max-steps excepted:
+// it bounds one invocation). A given flag that changes the computation (data, model, losses,
+// optimiser, batch, seed, ...) and differs from the stored value throws ConfigError naming each
+// such flag and its stored value. Flags that do not change it may differ: --epochs,
+// --max-steps, --threads, --device, --data (a moved folder), the sampling, checkpoint and
+// evaluation cadences.
+void apply_stored_flags(TrainConfig& config, const Json& stored, const std::string& checkpoint);
+
+}  // namespace dcgan::gan
