@@ -62,11 +62,10 @@ void setup_crop(CLI::App& app) {
     const vision::CropSummary summary = vision::run_crop(*config);
     DCGAN_INFO(summary.to_string());
     if (!summary.failed.empty()) {
-      std::string list;
-      for (const auto& failure : summary.failed) list += "\n  " + failure;
+      for (const auto& failure : summary.failed) DCGAN_WARN("not cropped: " << failure);
       throw PartialFailure(std::to_string(summary.failed.size()) +
-                           " images could not be cropped (listed in " + config->manifest_path() +
-                           "):" + list);
+                           " images could not be cropped (listed above and in " +
+                           config->manifest_path() + ")");
     }
   });
 }

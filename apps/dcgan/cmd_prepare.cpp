@@ -33,12 +33,12 @@ void setup_prepare(CLI::App& app) {
     DCGAN_DEBUG(config->to_string());
     const vision::PrepareSummary summary = vision::run_prepare(*config);
     DCGAN_INFO(summary.to_string() << "; details in " << config->out_dir << "/prepare.json");
-    std::string unreadable;
-    for (const auto& d : summary.dropped) {
-      if (d.reason == "unreadable") unreadable += "\n  " + d.detail;
-    }
-    if (!unreadable.empty()) {
-      throw PartialFailure("some crops could not be read:" + unreadable);
+    // Each unreadable crop was already warned about, one line each.
+    int64_t unreadable = 0;
+    for (const auto& d : summary.dropped) unreadable += d.reason == "unreadable";
+    if (unreadable > 0) {
+      throw PartialFailure(std::to_string(unreadable) + " crops could not be read (warned above, "
+                           "listed in " + config->out_dir + "/prepare.json)");
     }
   });
 }

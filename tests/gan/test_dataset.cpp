@@ -9,6 +9,7 @@
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/interrupt.h"
 #include "dcgan/vision/image_files.h"
 #include "dcgan/vision/image_io.h"
 #include "support/test_support.h"
@@ -204,6 +205,26 @@ TEST(Dataset, CacheWithAnOverflowingHeaderIsRebuilt) {
   EXPECT_FALSE(second.from_cache);
   EXPECT_EQ(second.images.sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
   EXPECT_TRUE(torch::equal(first.images, second.images));
+}
+
+}  // namespace
+
+namespace {
+
+// Ctrl-C while a large folder decodes stops at the next file instead of after every image and
+// the first training step; nothing is cached.
+TEST(Dataset, InterruptStopsDecodingAndCachesNothing) {
+  TempDir tmp, cache;
+  for (int i = 0; i < 5; ++i) write_colour(tmp / ("f" + std::to_string(i) + ".png"), 16, {1, 2, 3});
+  DataConfig config;
+  config.dir = tmp.path();
+  config.output_size = 8;
+  config.cache_dir = cache.path();
+  dcgan::request_interrupt();
+  EXPECT_THROW(load_image_set(config), dcgan::Interrupted);
+  dcgan::clear_interrupt();
+  EXPECT_TRUE(fs::is_empty(cache.path()));
+  EXPECT_EQ(load_image_set(config).size(), 5);
 }
 
 }  // namespace

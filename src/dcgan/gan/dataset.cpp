@@ -18,6 +18,7 @@
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
+#include "dcgan/core/interrupt.h"
 #include "dcgan/core/json.h"
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
@@ -220,8 +221,9 @@ ImageSet load_image_set(const DataConfig& config) {
   std::vector<std::string> errors(n);
   std::atomic<int64_t> next{0}, done{0};
   ProgressBar progress("decoding " + config.dir, n, "img");
+  // Ctrl-C stops every thread at its next file; nothing is cached or returned then.
   auto work = [&](bool report) {
-    for (int64_t i = next++; i < n; i = next++) {
+    for (int64_t i = next++; i < n && !interrupt_requested(); i = next++) {
       try {
         bool is_gray = false;
         all[i].copy_(load_training_image(files[i], config, &is_gray));
@@ -241,6 +243,10 @@ ImageSet load_image_set(const DataConfig& config) {
   work(true);
   for (auto& t : pool) t.join();
   progress.finish();
+  if (done < n) {
+    throw Interrupted("interrupted while decoding " + config.dir + " (" + std::to_string(done) +
+                      " of " + std::to_string(n) + " images); nothing was written");
+  }
 
   std::vector<int64_t> keep;
   bool all_gray = true;

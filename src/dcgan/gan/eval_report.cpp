@@ -290,10 +290,9 @@ void run_eval_command(const EvalConfig& config, std::ostream& out) {
   out << format_eval_table(report.json) << std::flush;
   if (!config.json_path.empty()) DCGAN_INFO("wrote " << config.json_path);
   if (!report.skipped.empty()) {
-    std::ostringstream msg;
-    msg << report.skipped.size() << " input file(s) could not be decoded and were skipped:";
-    for (const std::string& s : report.skipped) msg << "\n  " << s;
-    throw PartialFailure(msg.str());
+    // The loader warned about each, one line per file.
+    throw PartialFailure(std::to_string(report.skipped.size()) +
+                         " input file(s) could not be decoded and were skipped (warned above)");
   }
 }
 
