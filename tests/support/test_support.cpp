@@ -182,6 +182,26 @@ void ChildProcess::send(int signal_number) {
   if (pid_ > 0 && !exit_code_) ::kill(pid_, signal_number);
 }
 
+bool ChildProcess::pause(std::chrono::seconds timeout) {
+  if (pid_ <= 0 || reap(false)) return false;
+  ::kill(pid_, SIGSTOP);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    const pid_t r = waitpid(pid_, &status, WUNTRACED | WNOHANG);
+    if (r == pid_ && WIFSTOPPED(status)) return true;
+    if (r == pid_) {  // exited before the stop took effect
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  kill_now();
+  return false;
+}
+
+void ChildProcess::resume() { send(SIGCONT); }
+
 std::optional<int> ChildProcess::wait_exit(std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!reap(false)) {

@@ -70,6 +70,10 @@ class ChildProcess {
   // child exits); false when it never does, or `timeout` passes (the child is then killed).
   bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout);
   void send(int signal_number);
+  // SIGSTOP, then waits (at most `timeout`) until the child has stopped, so that what it has
+  // written so far can be read without racing it. False when it exited first or never stopped.
+  bool pause(std::chrono::seconds timeout);
+  void resume();  // SIGCONT
   // The exit code (128 + N when killed by signal N), waiting at most `timeout`; nullopt when it
   // is still running then (it is then killed).
   std::optional<int> wait_exit(std::chrono::seconds timeout);

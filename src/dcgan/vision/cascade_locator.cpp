@@ -49,13 +49,15 @@ std::vector<CascadeCandidate> default_cascade_candidates() {
     candidates.push_back(
         {(fs::path(shared) / "models" / kCascadeFile).string(), "$DCGAN_SHARED/models"});
   }
-  candidates.push_back({kCascadeSourceSharedPath, "the source tree's ../shared/models"});
-  candidates.push_back({kCascadeBuildPath, "the build tree (downloaded at configure time)"});
-  candidates.push_back({kCascadeInstallPath, "the install prefix's share/dcgan"});
+  // An installed binary uses the cascade installed with it, wherever the prefix was moved,
+  // before the paths baked in at configure time (its source tree may still exist).
   if (std::string dir = executable_dir(); !dir.empty()) {
     candidates.push_back({(fs::path(dir) / ".." / "share" / "dcgan" / kCascadeFile).string(),
                           "share/dcgan next to the executable"});
   }
+  candidates.push_back({kCascadeSourceSharedPath, "the source tree's ../shared/models"});
+  candidates.push_back({kCascadeBuildPath, "the build tree (downloaded at configure time)"});
+  candidates.push_back({kCascadeInstallPath, "the install prefix's share/dcgan"});
   return candidates;
 }
 

@@ -1,6 +1,7 @@
 // Finds lbpcascade_animeface.xml. Order: the --cascade flag, $DCGAN_CASCADE, then
-// $DCGAN_SHARED/models, the source tree's ../shared/models, the build tree's share/dcgan, the
-// installed share/dcgan (baked at configure time) and ../share/dcgan next to the executable.
+// $DCGAN_SHARED/models, ../share/dcgan next to the executable (an installed binary's own), the
+// source tree's ../shared/models, the build tree's share/dcgan and the installed share/dcgan
+// (both baked at configure time).
 // It only finds the file; loading and checking it is the detector's job.
 #pragma once
 
