@@ -1,28 +1,20 @@
-// SWD: zero for identical sets, small between two halves of the real faces and large against
-// noise or a blurred copy, blind to a global colour shift, the pyramid equal to OpenCV's,
-// and every value a function of the seed.
+// SWD: only patch-sampling noise for identical sets, small between two halves of the real
+// faces and large against noise or a blurred copy, blind to a global colour shift, the pyramid
+// equal to OpenCV's, independent draws, and every value a function of the seed. The values
+// themselves are checked against a reference in test_metrics_swd_reference.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "dcgan/core/error.h"
-#include "dcgan/gan/dataset.h"
 #include "dcgan/gan/metrics_swd.h"
+#include "gan/real_faces.h"
 #include "support/test_support.h"
 
 namespace dcgan::gan {
 namespace {
-
-// The first `n` real faces at 48 px (the training size), uint8 (n, 3, 48, 48).
-torch::Tensor real_faces(const std::string& shared, int64_t first, int64_t n) {
-  DataConfig config;
-  config.dir = shared + "/data/anime-faces";
-  config.output_size = 48;
-  config.channels = "3";
-  config.limit = first + n;
-  return load_image_set(config).images.slice(0, first, first + n).contiguous();
-}
 
 cv::Mat plane_mat(const torch::Tensor& plane) {
   torch::Tensor p = plane.contiguous();
@@ -98,13 +90,39 @@ TEST(SwdWasserstein1d, EqualSizesAreTheMeanGapAndUnequalSizesIntegrateQuantiles)
   EXPECT_NEAR(wasserstein_1d_sorted(d, 3, c, 2), 1.0 / 6.0, 1e-12);
 }
 
-TEST(Swd, IdenticalSetsGiveExactlyZero) {
+// No two streams share a draw: the draws of neighbouring indices (images, directions) once
+// were the same sequence shifted by a few places, so every image reused the same few hundred
+// patch centres and the directions were shifted copies of each other.
+TEST(SwdDraws, StreamsNeverOverlap) {
+  std::vector<uint64_t> draws;
+  for (SwdStream kind :
+       {SwdStream::kRealPatches, SwdStream::kDirections, SwdStream::kComparedPatches}) {
+    for (int level = 0; level < 3; ++level) {
+      for (int64_t index = 0; index < 1024; ++index) {
+        for (int64_t k = 0; k < 294; ++k) draws.push_back(swd_draw(1, kind, level, index, k));
+      }
+    }
+  }
+  std::sort(draws.begin(), draws.end());
+  EXPECT_EQ(std::adjacent_find(draws.begin(), draws.end()), draws.end())
+      << "a 64-bit draw repeats across streams";
+  EXPECT_NE(swd_draw(1, SwdStream::kRealPatches, 0, 0, 0),
+            swd_draw(2, SwdStream::kRealPatches, 0, 0, 0));
+}
+
+// The compared set's patches are drawn apart from the real set's (the definition draws each
+// set's own), so a set against itself scores its patch-sampling noise: above 0, below the
+// floor between two different real sets.
+TEST(Swd, IdenticalSetsScoreOnlyTheirPatchSamplingNoise) {
   std::string shared = DCGAN_SHARED_OR_SKIP();
-  torch::Tensor faces = real_faces(shared, 0, 64);
-  SwdResult result = sliced_wasserstein(faces, faces.clone(), 7);
-  ASSERT_EQ(result.resolutions, (std::vector<int>{48, 24}));
-  for (double level : result.swd_x1e3) EXPECT_EQ(level, 0.0);
-  EXPECT_EQ(result.average, 0.0);
+  torch::Tensor faces = real_faces(shared, 0, 128), others = real_faces(shared, 128, 128);
+  SwdEvaluator evaluator(faces, 7);
+  std::vector<SwdResult> results = evaluator.evaluate({faces.clone(), others});
+  ASSERT_EQ(results[0].resolutions, (std::vector<int>{48, 24}));
+  for (size_t l = 0; l < 2; ++l) {
+    EXPECT_GT(results[0].swd_x1e3[l], 0.0) << "level " << l;
+    EXPECT_LT(results[0].swd_x1e3[l], results[1].swd_x1e3[l]) << "level " << l;
+  }
 }
 
 // Real halves vs noise, a blurred copy and a colour-shifted copy, one evaluator for all.
@@ -171,9 +189,11 @@ TEST(Swd, UnequalSetSizesAndGrayscaleWork) {
   torch::Tensor a = real_faces(shared, 0, 80), b = real_faces(shared, 80, 50);
   SwdResult result = sliced_wasserstein(a, b, 3);
   EXPECT_GT(result.average, 0.0);
+  // One channel is tiled to three: the same values as the explicitly tiled images.
   torch::Tensor gray = a.to(torch::kFloat).mean(1, true).round().to(torch::kUInt8);
-  SwdResult tiled = sliced_wasserstein(gray, gray.expand({-1, 3, -1, -1}).contiguous(), 3);
-  EXPECT_EQ(tiled.average, 0.0);
+  torch::Tensor tiled = gray.expand({-1, 3, -1, -1}).contiguous();
+  EXPECT_EQ(sliced_wasserstein(gray, b, 3).swd_x1e3, sliced_wasserstein(tiled, b, 3).swd_x1e3);
+  EXPECT_EQ(sliced_wasserstein(b, gray, 3).swd_x1e3, sliced_wasserstein(b, tiled, 3).swd_x1e3);
 }
 
 TEST(Swd, RejectsMismatchedOrTooSmallImages) {

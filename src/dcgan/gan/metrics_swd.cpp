@@ -62,8 +62,16 @@ uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-uint64_t stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
-  return mix(mix(mix(seed ^ 0x5377643A2A1Bull) ^ a) ^ b) ^ c;
+// The base of stream (kind, level, index); its draws are mix(base + k), k = 0, 1, ... Every
+// coordinate goes through mix: with the last one only XORed in, the bases of neighbouring
+// indices differed in their low bits alone, so their streams overlapped shifted by a few
+// draws (direction j + 1 repeated direction j's Gaussians one component along; image i + 1
+// reused image i's patch centres), and 4 x 128 directions and N x 128 centres were drawn from
+// a few thousand values: SWD swung ~5% from seed to seed where independent draws give ~1%.
+uint64_t stream_base(uint64_t seed, SwdStream kind, int level, int64_t index) {
+  return mix(mix(mix(mix(seed ^ 0x5377643A2A1Bull) ^ static_cast<uint64_t>(kind)) ^
+                 static_cast<uint64_t>(level)) ^
+             static_cast<uint64_t>(index));
 }
 
 // Uniform in (0, 1) from the top 53 bits.
@@ -235,11 +243,11 @@ double wasserstein_1d(GetA a, int64_t n, GetB b, int64_t m) {
 
 // 128 patch centres per image and level, as flat offsets of the patch's top-left pixel.
 // Centres are uniform in [r, side - 1 - r] (the patch lies inside), with replacement.
-void patch_origins(uint64_t seed, int level, int64_t image, int side, int patch, int count,
-                   int64_t* origins) {
+void patch_origins(uint64_t seed, SwdStream kind, int level, int64_t image, int side, int patch,
+                   int count, int64_t* origins) {
   const int r = patch / 2;
   const uint64_t range = static_cast<uint64_t>(side - 2 * r);
-  const uint64_t base = stream(seed, 1, static_cast<uint64_t>(level), static_cast<uint64_t>(image));
+  const uint64_t base = stream_base(seed, kind, level, image);
   for (int k = 0; k < count; ++k) {
     int64_t y = static_cast<int64_t>(mix(base + 2 * k) % range);
     int64_t x = static_cast<int64_t>(mix(base + 2 * k + 1) % range);
@@ -250,7 +258,7 @@ void patch_origins(uint64_t seed, int level, int64_t image, int side, int patch,
 // Copies the patches of `level` (B, 3, s, s) for images first..first+B-1 into rows of `desc`
 // (N * P, 3 * p * p), channel-major (c, y, x) like the reference.
 void extract_patches(const torch::Tensor& level, int64_t first, int level_index, uint64_t seed,
-                     const SwdConfig& config, torch::Tensor& desc) {
+                     SwdStream kind, const SwdConfig& config, torch::Tensor& desc) {
   const int side = static_cast<int>(level.size(2));
   const int p = config.patch_size;
   const int per_image = config.patches_per_image;
@@ -261,7 +269,7 @@ void extract_patches(const torch::Tensor& level, int64_t first, int level_index,
   at::parallel_for(0, level.size(0), 16, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> origins(per_image);
     for (int64_t b = begin; b < end; ++b) {
-      patch_origins(seed, level_index, first + b, side, p, per_image, origins.data());
+      patch_origins(seed, kind, level_index, first + b, side, p, per_image, origins.data());
       const float* image = src + b * kChannels * plane;
       float* row = out + (first + b) * per_image * dims;
       for (int k = 0; k < per_image; ++k, row += dims) {
@@ -341,7 +349,7 @@ torch::Tensor random_directions(uint64_t seed, int level, int repeat, int count,
   float* out = dirs.data_ptr<float>();
   for (int j = 0; j < count; ++j) {
     const uint64_t base =
-        stream(seed, 2, static_cast<uint64_t>(level), static_cast<uint64_t>(repeat * count + j));
+        stream_base(seed, SwdStream::kDirections, level, int64_t{repeat} * count + j);
     std::vector<double> v(dims);
     double norm = 0;
     for (int64_t d = 0; d < dims; ++d) {
@@ -360,8 +368,8 @@ torch::Tensor random_directions(uint64_t seed, int level, int repeat, int count,
 // into `desc` (one (N * patches, 3 * p * p) float tensor per wanted level; allocated here when
 // undefined, else reused: fresh memory costs a page fault per 4 KiB, ~10% of the run).
 void set_descriptors(const torch::Tensor& images, const std::vector<int>& resolutions,
-                     const std::vector<int>& wanted, uint64_t seed, const SwdConfig& config,
-                     std::vector<torch::Tensor>& desc) {
+                     const std::vector<int>& wanted, uint64_t seed, SwdStream kind,
+                     const SwdConfig& config, std::vector<torch::Tensor>& desc) {
   const int64_t n = images.size(0);
   const int64_t dims = int64_t{kChannels} * config.patch_size * config.patch_size;
   desc.resize(wanted.size());
@@ -375,7 +383,8 @@ void set_descriptors(const torch::Tensor& images, const std::vector<int>& resolu
     std::vector<torch::Tensor> levels =
         laplacian_pyramid(batch.contiguous(), static_cast<int>(resolutions.size()));
     for (size_t k = 0; k < wanted.size(); ++k) {
-      extract_patches(levels[wanted[k]].contiguous(), first, wanted[k], seed, config, desc[k]);
+      extract_patches(levels[wanted[k]].contiguous(), first, wanted[k], seed, kind, config,
+                      desc[k]);
     }
   }
   for (torch::Tensor& d : desc) normalise_channels(d);
@@ -391,8 +400,9 @@ std::vector<int> all_levels(const std::vector<int>& resolutions) {
 // descriptor set `a` (rows = descriptors) and each of `others`: a's projections are computed
 // and sorted once per direction for all of them. Projection and sort buffers are allocated
 // once.
-std::vector<double> sliced_distances(const torch::Tensor& a, const std::vector<torch::Tensor>& others,
-                                     uint64_t seed, int level, const SwdConfig& config) {
+std::vector<double> sliced_distances(const torch::Tensor& a,
+                                     const std::vector<torch::Tensor>& others, uint64_t seed,
+                                     int level, const SwdConfig& config) {
   const int64_t na = a.size(0);
   int64_t largest = na;
   for (const auto& b : others) largest = std::max(largest, b.size(0));
@@ -520,6 +530,10 @@ void sort_floats(float* values, int64_t n) {
   for (int64_t i = 0; i < n; ++i) values[i] = key_float(sorted[i]);
 }
 
+uint64_t swd_draw(uint64_t seed, SwdStream stream, int level, int64_t index, int64_t k) {
+  return mix(stream_base(seed, stream, level, index) + static_cast<uint64_t>(k));
+}
+
 double wasserstein_1d_sorted(const float* a, int64_t n, const float* b, int64_t m) {
   return wasserstein_1d([a](int64_t i) { return a[i]; }, n, [b](int64_t i) { return b[i]; }, m);
 }
@@ -532,7 +546,7 @@ SwdEvaluator::SwdEvaluator(const torch::Tensor& real_uint8_nchw, uint64_t seed, 
   real_count_ = real_uint8_nchw.size(0);
   resolutions_ = swd_resolutions(side_, config_.min_resolution);
   set_descriptors(real_uint8_nchw.contiguous(), resolutions_, all_levels(resolutions_), seed_,
-                  config_, real_descriptors_);
+                  SwdStream::kRealPatches, config_, real_descriptors_);
 }
 
 SwdResult SwdEvaluator::evaluate(const torch::Tensor& fake_uint8_nchw) const {
@@ -554,8 +568,8 @@ std::vector<SwdResult> SwdEvaluator::evaluate(const std::vector<torch::Tensor>& 
   for (size_t l = 0; l < resolutions_.size(); ++l) {
     std::vector<torch::Tensor> level;
     for (size_t k = 0; k < sets.size(); ++k) {
-      set_descriptors(sets[k].contiguous(), resolutions_, {static_cast<int>(l)}, seed_, config_,
-                      buffers[k]);
+      set_descriptors(sets[k].contiguous(), resolutions_, {static_cast<int>(l)}, seed_,
+                      SwdStream::kComparedPatches, config_, buffers[k]);
       level.push_back(buffers[k][0]);
     }
     std::vector<double> distances =

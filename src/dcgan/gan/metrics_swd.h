@@ -1,7 +1,8 @@
-// Sliced Wasserstein distance over Laplacian-pyramid patches (Karras et al., ICLR 2018, §5;
-// the exact procedure is in docs/research/dcgan-anchors.md §7): per level, 128 random 7x7x3
-// patches per image, per-set per-channel normalisation, 4 x 128 random unit directions,
-// mean 1-D W1 x 1e3. It only compares two image sets; it reads no files and knows no model.
+// Sliced Wasserstein distance over Laplacian-pyramid patches, as ProGAN defines it (Karras et
+// al., ICLR 2018, §5; metrics/sliced_wasserstein.py; docs/architecture.md "SWD"): per level,
+// 128 random 7x7x3 patches per image, each set normalised by its own per-channel mean and std,
+// 4 x 128 random unit directions, mean 1-D W1 x 1e3. It only compares two image sets; it reads
+// no files and knows no model. tests/metrics_reference/swd_reference.py is the reference.
 #pragma once
 
 #include <torch/torch.h>
@@ -40,10 +41,30 @@ struct SwdResult {
 // level cannot restore its parent's size).
 std::vector<int> swd_resolutions(int side, int min_resolution = 16);
 
+// What is computed, per level i of resolutions (finest first):
+//   pyramid  float32 images (no rounding), 3 channels (1 is tiled); G_0 = image, G_{i+1} =
+//            pyr_down(G_i); level i = G_i - pyr_up(G_{i+1}), the last level G_{L-1} itself.
+//   patches  per image, patches_per_image centres (y, x) uniform in [r, side - r) with
+//            replacement (r = patch_size / 2); the patch_size^2 x 3 values, (c, y, x) order.
+//   per set  (the real set; separately each compared set) subtract each channel's mean over
+//            all its patches and pixels, divide by that channel's population std.
+//   distance dir_repeats x dirs_per_repeat directions, each a vector of independent N(0, 1)
+//            components normalised to unit length; per direction the 1-D W1 between the two
+//            sets' projections (equal sizes: the mean |sorted a - sorted b|); the mean over
+//            directions, x 1e3. SwdResult::average is the mean over levels.
+// Draws (reproducible, and rebuilt by the reference to compare without estimator noise): the
+// k-th draw of stream (kind, level, index) is swd_draw(seed, kind, level, index, k). Patch k
+// of image i (its index in its set): top-left row = draw 2k mod (side - patch_size + 1),
+// column = draw 2k + 1 mod the same, from stream (kRealPatches or kComparedPatches, level, i).
+// Direction j of repeat t: stream (kDirections, level, t * dirs_per_repeat + j); component d =
+// sqrt(-2 ln u1) cos(2 pi u2) with u = ((draw >> 11) + 0.5) / 2^53 of draws 2d and 2d + 1.
+enum class SwdStream : uint64_t { kRealPatches = 1, kDirections = 2, kComparedPatches = 3 };
+
 // Compares image sets against one fixed real set. The real descriptors are computed once here;
-// evaluate() draws the fake ones. Patch centres depend only on (seed, level, image index) and
-// directions on (seed, level, repeat), so evaluate(real) is exactly 0 and every result is a
-// function of the inputs and the seed, whatever the thread count.
+// evaluate() draws the compared ones. Each set's patches are drawn independently of the real
+// set's, as the definition draws them, so a set compared with itself scores its patch-sampling
+// noise, not 0. Every result is a function of the inputs and the seed, whatever the thread
+// count.
 class SwdEvaluator {
  public:
   // real: (N, C, H, W) uint8, C = 1 (tiled to 3) or 3, H == W.
@@ -82,6 +103,10 @@ std::vector<torch::Tensor> laplacian_pyramid(const torch::Tensor& images, int le
 
 // Ascending in-place sort (LSD radix sort on order-preserving keys; NaN-free input).
 void sort_floats(float* values, int64_t n);
+
+// The k-th 64-bit draw of a stream (see "Draws" above): splitmix64 of (base + k), the base
+// mixing seed, kind, level and index in turn, so different streams never overlap.
+uint64_t swd_draw(uint64_t seed, SwdStream stream, int level, int64_t index, int64_t k);
 
 // 1-D Wasserstein-1 distance between two sorted samples (any sizes): the integral of
 // |Qa(u) - Qb(u)| over u in (0, 1]; for equal sizes the mean of |a_i - b_i|.
