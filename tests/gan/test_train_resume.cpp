@@ -2,8 +2,8 @@
 // the ones a resume leaves out and refuse the ones that would change it, a folder that lost
 // images still ends its epoch, unreadable checkpoints are set aside or refused (never a silent
 // restart), temporaries of a killed writer are removed, no checkpoint ever holds a NaN, every
-// flag is checked before data is read, and a 48 px run with the default widths resumes
-// bit-exactly with the oneDNN kernels its first process chose.
+// flag is checked before data is read, and a 48 px run with the default widths repeats and
+// resumes bit-exactly with the oneDNN kernels the first process chose.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -216,27 +216,31 @@ TEST(TrainResume, EveryFlagIsCheckedBeforeDataIsRead) {
   }
 }
 
-// At the real size and widths oneDNN's implementations are chosen by timing; the resumed
-// process reuses the recorded choices instead of timing again, and ends with exactly the
-// weights of an uninterrupted run.
-TEST(TrainResume, RealSizeResumesBitExactlyWithTheRecordedKernels) {
+// At the real size and widths oneDNN's implementations are chosen by timing. The first run on
+// a machine records its choices in the data cache folder and a second run with the same seed
+// reuses them; a resumed process replays the ones in its checkpoint (here without the cache
+// folder). Both end with exactly the weights of the first, uninterrupted run.
+TEST(TrainResume, RealSizeRunsRepeatAndResumeBitExactlyWithTheRecordedKernels) {
   TempDir tmp;
   const std::string faces = make_faces(tmp / "faces", 128, 48);  // 2 iterations an epoch
   auto train = [&](const std::string& run, const std::string& extra) {
     return run_dcgan("-v train --data '" + faces + "' --out '" + run +
-                     "' --output-size 48 --batch-size 64 --epochs 2 --threads 2 --no-cache "
-                     "--eval-every 0 --seed 11 " + extra);
+                     "' --output-size 48 --batch-size 64 --epochs 2 --threads 2 --eval-every 0 "
+                     "--seed 11 " + extra);
   };
-  CommandResult whole = train(tmp / "whole", "");
+  CommandResult whole = train(tmp / "runs/whole", "");
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  CommandResult first = train(tmp / "part", "--max-steps 3");
+  EXPECT_NE(whole.output.find("oneDNN candidate"), std::string::npos) << "layers were timed";
+  CommandResult first = train(tmp / "runs/part", "--max-steps 3");
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("oneDNN candidate"), std::string::npos) << "layers were timed";
-  CommandResult second = train(tmp / "part", "--resume");
+  EXPECT_EQ(first.output.find("oneDNN candidate"), std::string::npos)
+      << "the second run reuses the first run's choices";
+  CommandResult second = train(tmp / "runs/part", "--resume --no-cache");
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(second.output.find("oneDNN candidate"), std::string::npos)
-      << "the resumed process replays the recorded choices instead of timing";
-  expect_same_weights(list_checkpoints(tmp / "whole").back(), list_checkpoints(tmp / "part").back());
+      << "the resumed process replays its checkpoint's choices";
+  expect_same_weights(list_checkpoints(tmp / "runs/whole").back(),
+                      list_checkpoints(tmp / "runs/part").back());
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
 // The process-wide table of oneDNN implementation choices; see kernel_choices.h.
 #include "dcgan/gan/kernel_choices.h"
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "dcgan/core/error.h"
+#include "dcgan/core/log.h"
 
 namespace dcgan::gan {
 namespace {
@@ -56,6 +60,36 @@ KernelChoices kernel_choices_from_json(const Json& json, const std::string& sour
     choices[key] = choice.get<std::string>();
   }
   return choices;
+}
+
+KernelChoices read_kernel_choices_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) return {};
+  try {
+    return kernel_choices_from_json(read_json_file(path), path);
+  } catch (const Error& e) {
+    DCGAN_WARN("ignoring " << path << " (" << e.what() << "); oneDNN kernels are chosen again");
+    return {};
+  }
+}
+
+void write_kernel_choices_file(const std::string& path, const KernelChoices& choices) {
+  write_json_file(path, kernel_choices_to_json(choices));
+}
+
+std::string machine_kernel_choices_name(const std::string& onednn) {
+  std::string text = onednn;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      text += "|" + line;
+      break;
+    }
+  }
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  char name[40];
+  std::snprintf(name, sizeof name, "kernels-%016llx.json", static_cast<unsigned long long>(hash));
+  return name;
 }
 
 }  // namespace dcgan::gan

@@ -22,6 +22,7 @@
 #include "dcgan/core/progress.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
+#include "dcgan/gan/fast_conv.h"
 #include "dcgan/gan/images.h"
 #include "dcgan/gan/kernel_choices.h"
 #include "dcgan/gan/metrics_swd.h"
@@ -61,6 +62,7 @@ class Trainer {
   void build();
   void resume_or_start();
   void finish_epoch(int64_t first_position, double start_s);
+  void share_kernel_choices();
   [[noreturn]] void diverged(const std::string& what) const;
   void write_config();
   torch::Tensor draw_z(int64_t n);
@@ -91,6 +93,7 @@ class Trainer {
   TrainSummary summary_;
   int64_t steps_per_epoch_ = 0;
   int64_t images_per_iteration_ = 0;  // batch x d_steps
+  std::string machine_choices_path_;  // this machine's kernel choices in the data cache folder
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   StepStats last_stats_;
   std::unique_ptr<report::EventWriter> events_;
@@ -106,6 +109,11 @@ void Trainer::load_data() {
     data.cache_dir = (parent / ".dcgan-cache").string();
   }
   data_ = load_image_set(data);
+  if (config_.cache && config_.model.kernels == "fast") {
+    machine_choices_path_ =
+        (fs::path(data.cache_dir) / machine_kernel_choices_name(onednn_info())).string();
+    replay_kernel_choices(read_kernel_choices_file(machine_choices_path_));
+  }
   config_.model.channels = data_.channels();
   steps_per_epoch_ = data_.size() / images_per_iteration_;
   if (steps_per_epoch_ == 0) {
@@ -357,6 +365,7 @@ void Trainer::save_checkpoint_now() {
   } catch (const TrainingDiverged& e) {
     diverged(e.what());
   }
+  share_kernel_choices();  // layers first run since (evaluation, sampling) are in it too
   prune_checkpoints(config_.out_dir, config_.keep);
   summary_.last_checkpoint = path;
 }
@@ -378,6 +387,16 @@ void Trainer::write_summary(bool finished) {
                    {"last_checkpoint", summary_.last_checkpoint},
                    {"last_sample", summary_.last_sample},
                    {"ended", iso_time_now()}});
+}
+
+// Adds the choices this process made to the machine's file, where later runs find them: the
+// first run on a machine times oneDNN's candidates, the ones after it compute as it did.
+void Trainer::share_kernel_choices() {
+  if (machine_choices_path_.empty()) return;
+  KernelChoices shared = read_kernel_choices_file(machine_choices_path_);
+  const size_t before = shared.size();
+  for (const auto& [key, choice] : kernel_choices()) shared.emplace(key, choice);
+  if (shared.size() != before) write_kernel_choices_file(machine_choices_path_, shared);
 }
 
 // The end of an epoch: its sample grid and record; the position moves to the next epoch.
@@ -438,6 +457,7 @@ TrainSummary Trainer::fit() {
     while (position_ < steps_per_epoch_ && !stop_requested && !step_limit) {
       auto t0 = std::chrono::steady_clock::now();
       last_stats_ = step_->run(real_batches(order, position_), sample_z);
+      if (images_seen == 0) share_kernel_choices();  // every layer has run once now
       ++position_;
       ++state_.step;
       if (fault_requested("nan-weights", state_.step)) {
