@@ -14,7 +14,12 @@ DCGAN_REQUIRE_SHARED ?= $(if $(wildcard $(DCGAN_SHARED)),1,0)
 DCGAN_REQUIRE_DEPS ?= 1
 TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCGAN_REQUIRE_DEPS)
 
-.PHONY: all deps configure build demo test test-unit bench format clean
+# `make fuzz`: the libFuzzer harnesses (fuzz/) in their own clang build with ASan and UBSan;
+# `make fuzz-run FUZZ_SECONDS=30` runs each on its corpus for that long.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run
 
 all: build
 
@@ -40,6 +45,16 @@ test-unit: build
 
 bench: build
 	scripts/bench.sh $(BUILD)
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=ON -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD)
+
+fuzz-run: fuzz
+	fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 format:
 	find src apps tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -50,13 +50,6 @@ std::string megabytes(int64_t bytes) {
   return out.str();
 }
 
-// File names come only from the site name and the post id/md5; anything else is replaced.
-std::string file_stem(const std::string& site, const std::string& key) {
-  std::string stem = site + "-";
-  for (char c : key) stem += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return stem;
-}
-
 bool file_has_size(const std::string& path, int64_t bytes) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == bytes;
@@ -149,7 +142,7 @@ void Crawl::download(HttpClient& http, const DownloadJob& job) {
   row.kind = kind_;
   row.url = job.url;
   try {
-    PartFile part(config_.out_dir, file_stem(site_, job.post_key));
+    PartFile part(config_.out_dir, download_stem(site_, job.post_key));
     FetchResult fetched = http.fetch(job.url, part, config_.max_bytes);
     row.attempts = fetched.attempts;
     if (fetched.cancelled) return;  // stays pending for the next run
@@ -183,7 +176,7 @@ void Crawl::on_committed(const DownloadRow& row, const std::string& error) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++summary_.failed;
   }
-  add_failure(file_stem(site_, row.post_key) + ": " + error);
+  add_failure(download_stem(site_, row.post_key) + ": " + error);
 }
 
 void Crawl::worker() {

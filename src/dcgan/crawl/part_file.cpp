@@ -86,6 +86,16 @@ std::string PartFile::release() {
   return stem_ + "." + extension_;
 }
 
+std::string download_stem(const std::string& site, const std::string& post_key) {
+  std::string stem = site + "-";
+  for (char c : post_key) {
+    const bool ascii_alnum =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    stem += ascii_alnum ? c : '_';
+  }
+  return stem;
+}
+
 std::vector<std::string> image_names(const std::string& stem) {
   std::vector<std::string> names;
   for (const char* ext : kImageExtensions) names.push_back(stem + "." + ext);

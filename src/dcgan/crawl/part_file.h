@@ -48,6 +48,11 @@ class PartFile : public BodySink {
   bool released_ = false;
 };
 
+// The name stem of a post's download: "SITE-KEY", every byte of the post key (server data) but
+// an ASCII letter or digit replaced by '_', so that no key can name a path, a dot file or
+// another site's files.
+std::string download_stem(const std::string& site, const std::string& post_key);
+
 // The file names a post's file may have, one per image type ("konachan-1.jpg", ...).
 std::vector<std::string> image_names(const std::string& stem);
 

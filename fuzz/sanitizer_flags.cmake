@@ -1,0 +1,13 @@
+# Flags of the fuzz build (DCGAN_BUILD_FUZZERS), set before the libraries are defined so that
+# the code under test is instrumented like the harnesses: coverage for libFuzzer's guidance,
+# AddressSanitizer (and LeakSanitizer) and UndefinedBehaviorSanitizer, which aborts at the
+# first report so that libFuzzer keeps the input. The harnesses add -fsanitize=fuzzer
+# (libFuzzer's main) when they link; see fuzz/CMakeLists.txt.
+if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "DCGAN_BUILD_FUZZERS needs clang (libFuzzer); configure with "
+                      "CXX=clang++ (`make fuzz` does)")
+endif()
+set(DCGAN_SANITIZERS address,undefined)
+add_compile_options(-fsanitize=fuzzer-no-link,${DCGAN_SANITIZERS} -fno-sanitize-recover=all
+                    -fno-omit-frame-pointer -g)
+add_link_options(-fsanitize=${DCGAN_SANITIZERS})
