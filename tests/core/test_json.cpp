@@ -125,3 +125,29 @@ TEST(Json, AppendToAnEmptyOrNewFile) {
   EXPECT_EQ(steps_of(append_and_read(tmp / "empty.jsonl")), std::vector<int>{9});
   EXPECT_EQ(steps_of(append_and_read(tmp / "new.jsonl")), std::vector<int>{9});
 }
+
+TEST(Json, AppendAfterABadLastLineThatHasItsNewlineDropsIt) {
+  // The reader forgives a bad last line whether or not a newline ends it (e.g. a torn line that
+  // an older writer glued a record onto); the writer must not leave it in the middle of the file.
+  TempDir tmp;
+  write_raw(tmp / "m.jsonl", "{\"step\":1}\n{\"step\":2,\"lo{\"step\":3}\n");
+  ASSERT_EQ(steps_of(dcgan::read_jsonl_file(tmp / "m.jsonl")), std::vector<int>{1});
+  EXPECT_EQ(steps_of(append_and_read(tmp / "m.jsonl")), (std::vector<int>{1, 9}));
+  write_raw(tmp / "blank.jsonl", "{\"step\":1}\n  \n");
+  EXPECT_EQ(steps_of(append_and_read(tmp / "blank.jsonl")), (std::vector<int>{1, 9}));
+  write_raw(tmp / "only.jsonl", "oops\n");
+  EXPECT_EQ(steps_of(append_and_read(tmp / "only.jsonl")), std::vector<int>{9});
+}
+
+TEST(Json, ANumberNoDoubleHoldsIsInvalidJsonLikeAnyOther) {
+  // nlohmann reports it as out_of_range, not parse_error: it must still be a DataError naming
+  // the file (and, on the last line, a forgiven torn line).
+  TempDir tmp;
+  write_raw(tmp / "v.json", "{\"loss\":1e999}");
+  EXPECT_THROW(dcgan::read_json_file(tmp / "v.json"), dcgan::DataError);
+  write_raw(tmp / "m.jsonl", "{\"step\":1}\n{\"step\":2,\"loss\":-4e400}\n{\"step\":3}\n");
+  EXPECT_THROW(dcgan::read_jsonl_file(tmp / "m.jsonl"), dcgan::DataError);
+  write_raw(tmp / "last.jsonl", "{\"step\":1}\n{\"step\":2,\"loss\":1e999}");
+  EXPECT_EQ(steps_of(dcgan::read_jsonl_file(tmp / "last.jsonl")), std::vector<int>{1});
+  EXPECT_EQ(steps_of(append_and_read(tmp / "last.jsonl")), (std::vector<int>{1, 9}));
+}

@@ -22,7 +22,7 @@ Json read_json_file(const std::string& path) {
   std::string text = read_file(path);
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw DataError(path + " is not valid JSON: " + e.what());
   }
 }
@@ -44,7 +44,7 @@ std::vector<Json> read_jsonl_file(const std::string& path) {
     if (line.empty()) continue;
     try {
       records.push_back(Json::parse(line));
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       // Only fatal when a later line exists: the last line may be torn by a crash.
       pending_error = path + ":" + std::to_string(line_no) + " is not valid JSON: " + e.what();
     }
@@ -68,38 +68,60 @@ void read_at(int fd, char* buffer, size_t n, off_t offset, const std::string& pa
   }
 }
 
-// Makes the file at `fd` end with a newline or be empty (see JsonlWriter): finds the bytes
-// after the last newline, reading backwards block by block, then cuts them off if they are a
-// torn record or ends them with a newline if they are a whole one.
-void repair_tail(int fd, const std::string& path) {
+// The last line of the file at `fd` (without its newline, if it has one) and the offset where
+// it starts, found by reading backwards block by block from the end.
+struct LastLine {
+  std::string text;
+  off_t start = 0;
+  bool ended = false;  // followed by a newline
+};
+
+LastLine read_last_line(int fd, const std::string& path) {
   struct stat info {};
   if (::fstat(fd, &info) != 0) throw IoError("cannot stat " + path + ": " + errno_text());
   constexpr off_t kBlock = 64 * 1024;
-  std::string tail;  // the bytes after the last newline
-  off_t line_start = 0;
+  LastLine last;
+  off_t end = info.st_size;
+  if (end > 0) {
+    char final_byte = 0;
+    read_at(fd, &final_byte, 1, end - 1, path);
+    last.ended = final_byte == '\n';
+    if (last.ended) --end;
+  }
   std::vector<char> block(kBlock);
-  for (off_t end = info.st_size; end > 0;) {
+  while (end > 0) {
     const off_t begin = std::max<off_t>(0, end - kBlock);
     const size_t n = static_cast<size_t>(end - begin);
     read_at(fd, block.data(), n, begin, path);
     size_t k = n;
     while (k > 0 && block[k - 1] != '\n') --k;
-    tail.insert(0, block.data() + k, n - k);
+    last.text.insert(0, block.data() + k, n - k);
     if (k > 0) {
-      line_start = begin + static_cast<off_t>(k);
+      last.start = begin + static_cast<off_t>(k);
       break;
     }
     end = begin;
   }
-  if (tail.empty()) return;
-  if (Json::accept(tail)) {
+  return last;
+}
+
+// Makes the file at `fd` end with a newline or be empty (see JsonlWriter), so that the records
+// appended next are read back with everything read_jsonl_file accepted before: the last line is
+// the one line the reader forgives for not being JSON, so it must not stay in the middle. It is
+// cut off when it is not one whole JSON value (with or without its newline: a file whose torn
+// line a writer ended before this repair existed), and ended with a newline when it is one.
+void repair_tail(int fd, const std::string& path) {
+  const LastLine last = read_last_line(fd, path);
+  if (last.text.empty()) return;
+  if (Json::accept(last.text)) {
+    if (last.ended) return;
     if (::write(fd, "\n", 1) != 1) throw IoError("cannot append to " + path + ": " + errno_text());
     return;
   }
-  if (::ftruncate(fd, line_start) != 0) {
+  if (::ftruncate(fd, last.start) != 0) {
     throw IoError("cannot cut the torn last line of " + path + ": " + errno_text());
   }
-  DCGAN_WARN("dropped the torn last line of " << path << " (" << tail.size()
+  DCGAN_WARN("dropped the torn last line of " << path << " (" << last.text.size()
                                               << " bytes, left by an interrupted write)");
 }
 

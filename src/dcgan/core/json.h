@@ -20,10 +20,11 @@ void write_json_file(const std::string& path, const Json& value);
 std::vector<Json> read_jsonl_file(const std::string& path);
 
 // Appends records to a JSON Lines file, one line each, flushed per call. Opening repairs the
-// end a crash or a full disk may have left: a torn last line (bytes after the last newline
-// that are not one whole JSON value) is cut off, so the next record does not glue onto it and
-// corrupt the middle of the file; a whole record that only lacks its newline (which
-// read_jsonl_file accepts) is kept and gets the newline.
+// end a crash or a full disk may have left: a torn last line (the last line, ended by a newline
+// or not, when it is not one whole JSON value: what read_jsonl_file forgives) is cut off, so the
+// next record does not glue onto it or leave it in the middle of the file, where it would make
+// the file unreadable; a whole record that only lacks its newline (which read_jsonl_file
+// accepts) is kept and gets the newline.
 class JsonlWriter {
  public:
   JsonlWriter() = default;
