@@ -48,7 +48,9 @@ Json to_json(const FaceRecord& record);
 Json to_json(const SourceRecord& record);
 
 // What a previous run left: sources that need no new pass, and the hashes of the crops they
-// produced (for dedupe across runs). Missing file -> empty state; a torn last line is ignored.
+// produced (for dedupe across runs). Missing file -> empty state; a torn last line is ignored;
+// a record that is not one this tool writes (not an object, a field of the wrong type, a bad
+// hash) throws DataError naming the file and the record.
 struct CropManifestState {
   std::set<std::string> finished_sources;
   std::vector<std::pair<uint64_t, std::string>> kept_hashes;  // (dhash, output)
