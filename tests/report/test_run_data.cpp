@@ -82,6 +82,23 @@ TEST(RunData, MissingFieldsAreNaN) {
   EXPECT_EQ(run.steps.column("d_real")[1], 0.5);
 }
 
+TEST(RunData, RecordsOfAnotherShapeAreSkipped) {
+  // A hand-edited or foreign metrics file: a record that is no object, or whose kind is not a
+  // string, is not one of ours; it is skipped instead of escaping as a JSON library exception.
+  dcgan::testing::TempDir dir;
+  {
+    dcgan::JsonlWriter m(dir / "metrics.jsonl");
+    m.append({{"kind", "step"}, {"step", 1}, {"loss_g", 1.0}});
+    m.append({{"kind", 5}, {"step", 2}});
+    m.append({{"kind", nullptr}, {"step", 3}});
+    m.append(dcgan::Json::array({"step", 4}));
+    m.append({{"kind", "step"}, {"step", 5}, {"loss_g", 2.0}});
+  }
+  RunData run = load_run(dir.path());
+  EXPECT_EQ(run.steps.step, (std::vector<double>{1, 5}));
+  EXPECT_EQ(run.steps.column("loss_g"), (std::vector<double>{1.0, 2.0}));
+}
+
 TEST(RunData, NotARunFolder) {
   dcgan::testing::TempDir dir;
   EXPECT_THROW(load_run(dir.path()), dcgan::DataError);

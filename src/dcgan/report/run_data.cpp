@@ -21,6 +21,12 @@ double number_or_nan(const Json& record, const std::string& field) {
   return it != record.end() && it->is_number() ? it->get<double>() : kMissing;
 }
 
+// A string field, "" when absent or of another type (a hand-edited or foreign record).
+std::string string_or_empty(const Json& record, const std::string& field) {
+  auto it = record.find(field);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // Keeps every column as long as the step column.
 void append_step(StepColumns& columns, const Json& record) {
   const size_t row = columns.step.size();
@@ -57,7 +63,7 @@ void keep_last_per_step(std::vector<Json>& records, const Json& record) {
 void merge_metrics(const std::vector<Json>& lines, RunData& run) {
   for (const Json& record : lines) {
     if (!record.is_object()) continue;
-    const std::string kind = record.value("kind", "");
+    const std::string kind = string_or_empty(record, "kind");
     const double step = number_or_nan(record, "step");
     if (std::isnan(step)) continue;
     if (kind == "step") {
