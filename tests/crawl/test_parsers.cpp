@@ -164,6 +164,24 @@ TEST(MoebooruJson, ArrayAndApiVersion2AndDeletedPosts) {
   EXPECT_THROW(parse_moebooru_json(R"({"success":false})", "http://h/post.json"), dcgan::DataError);
 }
 
+TEST(MoebooruJson, NumbersNoIntegerHoldsReadAsUnknown) {
+  // Converting such a float to an integer is undefined behaviour; a server may send anything.
+  const std::string body =
+      R"([{"id":1.5e300,"md5":"abcdef0123456789abcdef0123456789","file_size":-2.5e40,)"
+      R"("width":1e19,"height":-1e19,"preview_url":"/p.jpg"},)"
+      R"({"id":77.9,"file_size":1024.5,"width":640.0,"preview_url":"/q.jpg"}])";
+  ListingPage listing = parse_moebooru_json(body, "http://h/post.json");
+  ASSERT_EQ(listing.posts.size(), 2u);
+  EXPECT_EQ(listing.posts[0].id, 0);
+  EXPECT_EQ(listing.posts[0].key(), "abcdef0123456789abcdef0123456789");
+  EXPECT_EQ(listing.posts[0].file_size, 0);
+  EXPECT_EQ(listing.posts[0].width, 0);
+  EXPECT_EQ(listing.posts[0].height, 0);
+  EXPECT_EQ(listing.posts[1].id, 77);
+  EXPECT_EQ(listing.posts[1].file_size, 1024);
+  EXPECT_EQ(listing.posts[1].width, 640);
+}
+
 TEST(DanbooruJson, FieldsAndRestrictedPosts) {
   std::string body =
       R"([{"id":7,"md5":"0123456789abcdef0123456789abcdef","rating":"g","tag_string":"a b",)"

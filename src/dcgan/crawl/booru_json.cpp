@@ -2,6 +2,7 @@
 // Danbooru post model (docs/research: crawl anchors, sections 2.2 and 2.3).
 #include "dcgan/crawl/booru_json.h"
 
+#include <cmath>
 #include <functional>
 
 #include "dcgan/core/error.h"
@@ -22,7 +23,11 @@ int64_t get_int(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end()) return 0;
   if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  if (it->is_number_float()) {
+    // Only a value an int64 holds converts (the cast of anything else is undefined).
+    const double value = it->get<double>();
+    return std::isfinite(value) && std::fabs(value) < 9.2e18 ? static_cast<int64_t>(value) : 0;
+  }
   if (it->is_string()) {
     try {
       return std::stoll(it->get<std::string>());
