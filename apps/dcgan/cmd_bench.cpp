@@ -7,15 +7,15 @@
 
 #include "command_registry.h"
 #include "dcgan/core/log.h"
-#include "dcgan/gan/bench_data.h"
-#include "dcgan/gan/bench_sgemm.h"
-#include "dcgan/gan/bench_train.h"
+#include "dcgan/bench/data.h"
+#include "dcgan/bench/sgemm.h"
+#include "dcgan/bench/train.h"
 
 namespace dcgan::app {
 namespace {
 
 void setup_bench_train(CLI::App& bench) {
-  auto config = std::make_shared<gan::BenchTrainConfig>();
+  auto config = std::make_shared<bench::BenchTrainConfig>();
   CLI::App* cmd = bench.add_subcommand(
       "train", "Time the training iteration (one D step, --g-steps G steps) and its GFLOP/s");
   cmd->add_option("--size", config->size, "Image side in pixels")->capture_default_str();
@@ -33,7 +33,7 @@ void setup_bench_train(CLI::App& bench) {
   cmd->add_option("--seed", config->seed, "Random seed")->capture_default_str();
   cmd->callback([config] {
     DCGAN_DEBUG(config->to_string());
-    gan::BenchTrainResult r = gan::run_bench_train(*config);
+    bench::BenchTrainResult r = bench::run_bench_train(*config);
     std::cout << std::fixed << std::setprecision(2) << "bench_train kernels=" << config->kernels
               << " size=" << config->size << " batch=" << config->batch
               << " iters=" << config->iters << " threads=" << r.runtime["torch_threads"]
@@ -44,7 +44,7 @@ void setup_bench_train(CLI::App& bench) {
 }
 
 void setup_bench_sgemm(CLI::App& bench) {
-  auto config = std::make_shared<gan::BenchSgemmConfig>();
+  auto config = std::make_shared<bench::BenchSgemmConfig>();
   CLI::App* cmd = bench.add_subcommand(
       "sgemm", "Measure the sgemm peak (loaded BLAS and oneDNN), per thread count");
   cmd->add_option("--n", config->n, "Matrix side")->capture_default_str();
@@ -52,7 +52,7 @@ void setup_bench_sgemm(CLI::App& bench) {
       ->capture_default_str();
   cmd->add_option("--threads", config->threads, "Thread counts to measure")->capture_default_str();
   cmd->callback([config] {
-    gan::BenchSgemmResult r = gan::run_bench_sgemm(*config);
+    bench::BenchSgemmResult r = bench::run_bench_sgemm(*config);
     std::cout << std::fixed << std::setprecision(1);
     for (size_t i = 0; i < r.best_per_threads.size(); ++i) {
       const auto& best = r.best_per_threads[i];
@@ -66,7 +66,7 @@ void setup_bench_sgemm(CLI::App& bench) {
 }
 
 void setup_bench_data(CLI::App& bench) {
-  auto config = std::make_shared<gan::BenchDataConfig>();
+  auto config = std::make_shared<bench::BenchDataConfig>();
   CLI::App* cmd = bench.add_subcommand(
       "data", "Time decoding an image folder into the training tensor, and the cache reload");
   cmd->add_option("--data", config->data_dir, "Image folder")->required();
@@ -77,7 +77,7 @@ void setup_bench_data(CLI::App& bench) {
   cmd->add_option("--limit", config->limit, "At most this many files; 0 = all")
       ->capture_default_str();
   cmd->callback([config] {
-    gan::BenchDataResult r = gan::run_bench_data(*config);
+    bench::BenchDataResult r = bench::run_bench_data(*config);
     std::cout << std::fixed << std::setprecision(3) << "bench_data images=" << r.images
               << " size=" << config->size << " decode_s=" << r.decode_s
               << " decode_img_per_s=" << std::setprecision(1) << r.images / r.decode_s

@@ -60,6 +60,8 @@ void setup_crawl(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-bytes", c.max_bytes, "Refuse files larger than this")
       ->capture_default_str();
+  cmd->add_option("--max-page-bytes", c.max_page_bytes, "Refuse listing pages larger than this")
+      ->capture_default_str();
   cmd->add_option("--per-page", c.per_page, "API posts per page (0 = 100 Moebooru, 200 Danbooru)")
       ->capture_default_str();
   cmd->add_option("--rate", c.rate,
@@ -73,6 +75,8 @@ void setup_crawl(CLI::App& app) {
                   "Abort a transfer slower than --low-speed-bytes/s for this many seconds")
       ->capture_default_str();
   cmd->add_option("--low-speed-bytes", c.low_speed_bytes, "See --low-speed-time")
+      ->capture_default_str();
+  cmd->add_option("--max-time", c.max_time_s, "Seconds one request may take in all")
       ->capture_default_str();
   cmd->add_option("--retries", c.retries, "Retries of a failed request (backoff with jitter)")
       ->capture_default_str();

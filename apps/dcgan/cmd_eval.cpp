@@ -1,16 +1,16 @@
 // `dcgan eval`: SWD with its real-vs-real floor, MS-SSIM diversity and the memorisation check
-// of generated images against the real ones (flags -> EvalConfig -> library).
+// of generated images against the real ones (flags -> metrics::EvalConfig -> library).
 #include <iostream>
 
 #include "command_registry.h"
 #include "dcgan/core/log.h"
-#include "dcgan/gan/eval_report.h"
+#include "dcgan/gan/eval_run.h"
 
 namespace dcgan::app {
 namespace {
 
 void setup_eval(CLI::App& app) {
-  auto config = std::make_shared<gan::EvalConfig>();
+  auto config = std::make_shared<metrics::EvalConfig>();
   CLI::App* cmd = app.add_subcommand(
       "eval", "Measure generated images against real ones: SWD, diversity, memorisation");
   cmd->add_option("--real", config->real_dir, "Folder of real (training) images")->required();

@@ -12,42 +12,70 @@ void setup_train(CLI::App& app) {
   auto c = std::make_shared<gan::TrainConfig>();
   c->step.g_steps = 0;  // resolved per architecture
   auto no_cache = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("train", "Train a DCGAN (or the original MLP GAN) on a folder of images");
+  CLI::App* cmd =
+      app.add_subcommand("train", "Train a DCGAN (or the original MLP GAN) on a folder of images");
   cmd->add_option("--data", c->data.dir, "Folder of training images (with --resume: the run's)");
-  cmd->add_option("--pattern", c->data.pattern, "Glob over file names, e.g. \"*.jpg\"")->capture_default_str();
+  cmd->add_option("--pattern", c->data.pattern, "Glob over file names, e.g. \"*.jpg\"")
+      ->capture_default_str();
   cmd->add_flag("--recursive", c->data.recursive, "Also read images in subfolders");
-  cmd->add_option("--input-size", c->data.input_size, "Centre-crop side used with --crop (default: output size)");
-  cmd->add_option("--output-size", c->data.output_size, "Image side the GAN works at (16-256)")->capture_default_str();
-  cmd->add_flag("--crop", c->data.crop, "Centre-crop --input-size first, then resize (else resize the whole image)");
-  cmd->add_option("--channels", c->data.channels, "auto (gray only if every image is), 1 or 3")->capture_default_str();
-  cmd->add_option("--limit", c->data.limit, "Use at most N images (0 = all)")->capture_default_str();
+  cmd->add_option("--input-size", c->data.input_size,
+                  "Centre-crop side used with --crop (default: output size)");
+  cmd->add_option("--output-size", c->data.output_size, "Image side the GAN works at (16-256)")
+      ->capture_default_str();
+  cmd->add_flag("--crop", c->data.crop,
+                "Centre-crop --input-size first, then resize (else resize the whole image)");
+  cmd->add_option("--channels", c->data.channels, "auto (gray only if every image is), 1 or 3")
+      ->capture_default_str();
+  cmd->add_option("--limit", c->data.limit, "Use at most N images (0 = all)")
+      ->capture_default_str();
   cmd->add_flag("--no-cache", *no_cache, "Do not keep the decoded data set in OUT/../.dcgan-cache");
   cmd->add_option("--out", c->out_dir, "Run directory")->capture_default_str();
-  cmd->add_option("--arch", c->model.arch, "dcgan (the recipe) or mlp (Goodfellow et al. 2014)")->capture_default_str();
+  cmd->add_option("--arch", c->model.arch, "dcgan (the recipe) or mlp (Goodfellow et al. 2014)")
+      ->capture_default_str();
   cmd->add_option("--gf-dim", c->model.gf_dim, "Generator base width")->capture_default_str();
   cmd->add_option("--df-dim", c->model.df_dim, "Discriminator base width")->capture_default_str();
   cmd->add_option("--z-dim", c->model.z_dim, "Latent dimension")->capture_default_str();
-  cmd->add_option("--kernels", c->model.kernels, "fast (oneDNN layers, fused BN and Adam) or torch (plain LibTorch)")->capture_default_str();
+  cmd->add_option("--kernels", c->model.kernels,
+                  "fast (oneDNN layers, fused BN and Adam) or torch (plain LibTorch)")
+      ->capture_default_str();
   cmd->add_option("--epochs", c->epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch-size", c->batch_size, "Images per batch")->capture_default_str();
   cmd->add_option("--lr", c->step.lr, "Adam learning rate (both nets)")->capture_default_str();
   cmd->add_option("--beta1", c->step.beta1, "Adam beta1")->capture_default_str();
-  cmd->add_option("--loss", c->step.loss, "non_saturating or minimax (G minimises log(1 - D(G(z))))")->capture_default_str();
-  cmd->add_option("--label-smooth", c->step.label_smooth, "One-sided label smoothing: real target 1 - S")->capture_default_str();
-  cmd->add_option("--d-steps", c->step.d_steps, "D steps per iteration (Algorithm 1's k)")->capture_default_str();
-  cmd->add_option("--g-steps", c->step.g_steps, "G steps per iteration, same z (default: 2 for dcgan as the recipe, 1 for mlp)");
-  cmd->add_option("--z-dist", c->z_dist, "uniform (U(-1,1), the recipe) or normal")->capture_default_str();
+  cmd->add_option("--loss", c->step.loss,
+                  "non_saturating or minimax (G minimises log(1 - D(G(z))))")
+      ->capture_default_str();
+  cmd->add_option("--label-smooth", c->step.label_smooth,
+                  "One-sided label smoothing: real target 1 - S")
+      ->capture_default_str();
+  cmd->add_option("--d-steps", c->step.d_steps, "D steps per iteration (Algorithm 1's k)")
+      ->capture_default_str();
+  cmd->add_option("--g-steps", c->step.g_steps,
+                  "G steps per iteration, same z (default: 2 for dcgan as the recipe, 1 for mlp)");
+  cmd->add_option("--z-dist", c->z_dist, "uniform (U(-1,1), the recipe) or normal")
+      ->capture_default_str();
   cmd->add_flag("--flip", c->flip, "Random horizontal flips");
   cmd->add_option("--device", c->device, "auto, cpu or cuda[:N]")->capture_default_str();
-  cmd->add_option("--seed", c->seed, "Random seed (recorded in config.json)")->capture_default_str();
-  cmd->add_option("--threads", c->threads, "Compute threads (0 = OMP_NUM_THREADS if set, else every core)")->capture_default_str();
-  cmd->add_option("--sample-every", c->sample_every, "Extra sample grid every N steps (0 = per epoch only)")->capture_default_str();
+  cmd->add_option("--seed", c->seed, "Random seed (recorded in config.json)")
+      ->capture_default_str();
+  cmd->add_option("--threads", c->threads,
+                  "Compute threads (0 = OMP_NUM_THREADS if set, else every core)")
+      ->capture_default_str();
+  cmd->add_option("--sample-every", c->sample_every,
+                  "Extra sample grid every N steps (0 = per epoch only)")
+      ->capture_default_str();
   cmd->add_option("--n-sample", c->n_sample, "Images in each sample grid")->capture_default_str();
-  cmd->add_option("--ckpt-every", c->ckpt_every, "Checkpoint every N steps (and at each epoch end)")->capture_default_str();
+  cmd->add_option("--ckpt-every", c->ckpt_every, "Checkpoint every N steps (and at each epoch end)")
+      ->capture_default_str();
   cmd->add_option("--keep", c->keep, "Checkpoints kept")->capture_default_str();
-  cmd->add_option("--eval-every", c->eval_every, "Record SWD in metrics.jsonl every N steps (0 = off)")->capture_default_str();
-  cmd->add_option("--eval-images", c->eval_images, "Real and generated images per SWD evaluation")->capture_default_str();
-  cmd->add_option("--max-steps", c->max_steps, "Stop with a checkpoint after this many iterations (0 = no limit)")->capture_default_str();
+  cmd->add_option("--eval-every", c->eval_every,
+                  "Record SWD in metrics.jsonl every N steps (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--eval-images", c->eval_images, "Real and generated images per SWD evaluation")
+      ->capture_default_str();
+  cmd->add_option("--max-steps", c->max_steps,
+                  "Stop with a checkpoint after this many iterations (0 = no limit)")
+      ->capture_default_str();
   cmd->add_flag("--resume", c->resume,
                 "Continue the run in --out from its latest checkpoint, with its stored flags");
   cmd->callback([c, no_cache, cmd] {

@@ -11,12 +11,12 @@
 #include "dcgan/core/heap.h"
 #include "dcgan/core/interrupt.h"
 #include "dcgan/core/log.h"
-#include "dcgan/gan/threads.h"
+#include "dcgan/kernels/threads.h"
 #include "versions.h"
 
 int main(int argc, char** argv) {
   dcgan::keep_freed_memory_for_reuse();
-  dcgan::gan::set_compute_threads(0);  // commands with --threads set their own
+  dcgan::kernels::set_compute_threads(0);  // commands with --threads set their own
   CLI::App app{
       "dcgan — crawl anime illustrations, crop the faces, train a DCGAN on them, and sample,\n"
       "evaluate and report the result.",

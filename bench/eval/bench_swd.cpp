@@ -9,8 +9,8 @@
 
 #include "dcgan/core/heap.h"
 #include "dcgan/core/log.h"
-#include "dcgan/gan/dataset.h"
-#include "dcgan/gan/metrics_swd.h"
+#include "dcgan/data/image_set.h"
+#include "dcgan/metrics/swd.h"
 
 int main(int argc, char** argv) {
   dcgan::keep_freed_memory_for_reuse();  // as in `dcgan eval`
@@ -30,16 +30,16 @@ int main(int argc, char** argv) {
   dcgan::log::set_level(dcgan::log::Level::kWarn);
   if (threads > 0) torch::set_num_threads(threads);
   try {
-    dcgan::gan::DataConfig data;
+    dcgan::data::DataConfig data;
     data.dir = real;
     data.output_size = size;
     data.channels = "3";
     data.limit = std::max(first_a, first_b) + n;
-    torch::Tensor all = dcgan::gan::load_image_set(data).images;
+    torch::Tensor all = dcgan::data::load_image_set(data).images;
     torch::Tensor a = all.slice(0, first_a, first_a + n).contiguous();
     torch::Tensor b = all.slice(0, first_b, first_b + n).contiguous();
     const auto start = std::chrono::steady_clock::now();
-    dcgan::gan::SwdResult r = dcgan::gan::sliced_wasserstein(a, b, seed);
+    dcgan::metrics::SwdResult r = dcgan::metrics::sliced_wasserstein(a, b, seed);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("n=%lld seconds=%.2f", static_cast<long long>(a.size(0)), seconds);

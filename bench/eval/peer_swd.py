@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""SWD peer for bench/run_eval.sh: the NumPy reference (tests/metrics_reference/swd_reference.py,
+"""SWD peer for bench/run_eval.sh: the NumPy reference (tests/metrics/reference/swd_reference.py,
 written from ProGAN's definition, NumPy's own random draws) on two slices of one image folder.
 Prints one line: n=... seconds=... swd_<res>=... swd_avg=... (seconds: pyramid to distances,
 not decoding).
@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
-                                "metrics_reference"))
+                                "metrics", "reference"))
 import swd_reference  # noqa: E402
 
 

@@ -13,9 +13,9 @@
 #include "apps/cli_test_support.h"
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/gan/checkpoint.h"
-#include "dcgan/gan/images.h"
+#include "dcgan/data/image_tensors.h"
 #include "dcgan/gan/sampler.h"
-#include "dcgan/gan/threads.h"
+#include "dcgan/kernels/threads.h"
 #include "dcgan/vision/gif_writer.h"
 #include "dcgan/vision/image_io.h"
 #include "support/test_support.h"
@@ -48,7 +48,7 @@ std::vector<cv::Mat> read_all(const std::vector<std::string>& paths) {
 
 // The library's view of the same run, computing with as many threads as the CLI.
 dcgan::gan::LoadedModel load(const std::string& run) {
-  dcgan::gan::set_compute_threads(0);
+  dcgan::kernels::set_compute_threads(0);
   return dcgan::gan::load_for_sampling(run, "", "cpu");
 }
 
@@ -103,7 +103,7 @@ TEST_F(SampleCli, InterpolationStripRunsFromTheFirstSeedToTheSecond) {
   const auto za = dcgan::gan::sample_latents(loaded, 1, 3)[0];
   const auto zb = dcgan::gan::sample_latents(loaded, 1, 8)[0];
   const auto expected =
-      dcgan::gan::to_mats(dcgan::gan::generate(loaded, torch::stack({za * 0.5 + zb * 0.5})));
+      dcgan::data::to_mats(dcgan::gan::generate(loaded, torch::stack({za * 0.5 + zb * 0.5})));
   EXPECT_LE(max_abs_diff(middle, expected[0]), 1);
 }
 
@@ -123,7 +123,7 @@ TEST_F(SampleCli, SweepDimWritesOneGridPerZDimensionSweepingThatDimension) {
     ASSERT_EQ(sheet.size(), cv::Size(2 + 3 * (kSide + 2), 2 + 2 * (kSide + 2))) << "3 x 2";
     torch::Tensor z = base.clone();
     z.select(1, dim).copy_(torch::linspace(-1.0, 1.0, 5));
-    const auto expected = dcgan::gan::to_mats(dcgan::gan::generate(loaded, z));
+    const auto expected = dcgan::data::to_mats(dcgan::gan::generate(loaded, z));
     for (int i = 0; i < 5; ++i) {
       EXPECT_LE(max_abs_diff(grid_tile(sheet, i, 3, kSide), expected[i]), 1)
           << "dim " << dim << " tile " << i;
@@ -173,7 +173,7 @@ TEST_F(SampleCli, TopKKeepsTheImagesDScoresHighestBestFirst) {
   for (const cv::Mat& bgr : candidates) {
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-    tensors.push_back(dcgan::gan::hwc_mat_to_chw(rgb));
+    tensors.push_back(dcgan::data::hwc_mat_to_chw(rgb));
   }
   const auto loaded = load(run());
   const torch::Tensor scores = dcgan::gan::score(loaded, torch::stack(tensors));

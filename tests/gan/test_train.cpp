@@ -14,7 +14,7 @@
 #include "dcgan/core/error.h"
 #include "dcgan/core/json.h"
 #include "dcgan/gan/checkpoint.h"
-#include "dcgan/gan/images.h"
+#include "dcgan/data/image_tensors.h"
 #include "dcgan/gan/losses.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/synth_faces.h"
@@ -205,9 +205,9 @@ TEST(Train, EachNetworkOverfitsOneBatch) {
   std::vector<torch::Tensor> chw;
   for (auto& face : faces) {
     cv::cvtColor(face, face, cv::COLOR_BGR2RGB);
-    chw.push_back(hwc_mat_to_chw(face));
+    chw.push_back(dcgan::data::hwc_mat_to_chw(face));
   }
-  auto real = to_unit_range(torch::stack(chw));
+  auto real = dcgan::data::to_unit_range(torch::stack(chw));
   auto z = torch::rand({8, model.z_dim}) * 2 - 1;
   torch::optim::Adam opt_d(d->parameters(), torch::optim::AdamOptions(1e-3).betas({0.5, 0.999}));
   torch::optim::Adam opt_g(g->parameters(), torch::optim::AdamOptions(1e-3).betas({0.5, 0.999}));

@@ -49,7 +49,8 @@ std::vector<torch::Tensor> weights_of(const std::string& checkpoint) {
   auto d = make_discriminator(opened.model);
   load_checkpoint(opened, opened.model, *g, d.get(), nullptr, nullptr);
   std::vector<torch::Tensor> all;
-  for (auto* m : {static_cast<torch::nn::Module*>(g.get()), static_cast<torch::nn::Module*>(d.get())}) {
+  for (auto* m :
+       {static_cast<torch::nn::Module*>(g.get()), static_cast<torch::nn::Module*>(d.get())}) {
     for (const auto& p : m->parameters()) all.push_back(p.detach().clone());
     for (const auto& b : m->buffers()) all.push_back(b.detach().clone());
   }
@@ -77,12 +78,16 @@ TEST(TrainResume, StoredFlagsFillTheCommandAndChangesAreRefusedByName) {
   ASSERT_EQ(run_dcgan(tiny(faces, run) + "--epochs 2 --max-steps 3 --lr 0.0005").exit_code, 0);
 
   // Two flags that change the training: refused, each named with the run's value, one line.
-  CommandResult refused = run_dcgan("-q train --out '" + run + "' --resume --batch-size 16 --lr 0.001");
+  CommandResult refused =
+      run_dcgan("-q train --out '" + run + "' --resume --batch-size 16 --lr 0.001");
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_EQ(line_count(refused.output), 1) << refused.output;
-  EXPECT_NE(refused.output.find("--batch-size 16 (the run has 8)"), std::string::npos) << refused.output;
-  EXPECT_NE(refused.output.find("--lr 0.001 (the run has 0.0005)"), std::string::npos) << refused.output;
-  EXPECT_EQ(list_checkpoints(run).back(), checkpoint_path(run, 3)) << "a refused resume writes nothing";
+  EXPECT_NE(refused.output.find("--batch-size 16 (the run has 8)"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("--lr 0.001 (the run has 0.0005)"), std::string::npos)
+      << refused.output;
+  EXPECT_EQ(list_checkpoints(run).back(), checkpoint_path(run, 3))
+      << "a refused resume writes nothing";
 
   // Giving the same values, or flags that do not change the training, is fine; everything
   // else (--data, sizes, widths, the seed) comes from the run.
@@ -111,8 +116,8 @@ TEST(TrainResume, AFolderThatLostImagesStillEndsTheEpoch) {
     if (e.path().extension() == ".png" && removed < 24) removed += fs::remove(e.path()) ? 1 : 0;
   }
   ASSERT_EQ(removed, 24);  // 16 left: 2 iterations an epoch, the run stopped after 4 of 5
-  CommandResult resumed = run_command("timeout -s KILL 120 '" DCGAN_BINARY "' -q train --out '" +
-                                      run + "' --resume");
+  CommandResult resumed =
+      run_command("timeout -s KILL 120 '" DCGAN_BINARY "' -q train --out '" + run + "' --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   auto summary = dcgan::read_json_file(run + "/summary.json");
   EXPECT_EQ(summary["finished"], true);
@@ -126,7 +131,9 @@ TEST(TrainResume, UnreadableNewestCheckpointFallsBackAndNoneReadableIsAnError) {
   TempDir tmp;
   const std::string faces = make_faces(tmp / "faces", 40, 16);
   const std::string run = tmp / "run";
-  ASSERT_EQ(run_dcgan(tiny(faces, run) + "--epochs 2 --ckpt-every 2 --max-steps 6 --keep 3").exit_code, 0);
+  ASSERT_EQ(
+      run_dcgan(tiny(faces, run) + "--epochs 2 --ckpt-every 2 --max-steps 6 --keep 3").exit_code,
+      0);
   auto before = list_checkpoints(run);  // steps 2, 4, 5 (epoch end), 6
   ASSERT_EQ(before.size(), 3u);
   const std::string newest = before.back();
@@ -226,7 +233,8 @@ TEST(TrainResume, RealSizeRunsRepeatAndResumeBitExactlyWithTheRecordedKernels) {
   auto train = [&](const std::string& run, const std::string& extra) {
     return run_dcgan("-v train --data '" + faces + "' --out '" + run +
                      "' --output-size 48 --batch-size 64 --epochs 2 --threads 2 --eval-every 0 "
-                     "--seed 11 " + extra);
+                     "--seed 11 " +
+                     extra);
   };
   CommandResult whole = train(tmp / "runs/whole", "");
   ASSERT_EQ(whole.exit_code, 0) << whole.output;

@@ -115,8 +115,8 @@ void set_aside_unreadable_checkpoint(const std::string& path) {
   std::error_code ec;
   fs::rename(path, path + ".unreadable", ec);
   if (ec) {
-    throw IoError("cannot rename the unreadable checkpoint " + path + " out of the way: " +
-                  ec.message() + "; move it away by hand and re-run");
+    throw IoError("cannot rename the unreadable checkpoint " + path +
+                  " out of the way: " + ec.message() + "; move it away by hand and re-run");
   }
 }
 
@@ -168,7 +168,8 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
   if (!state.train_flags.is_null()) {
     archive.write("train_config", c10::IValue(state.train_flags.dump()));
   }
-  archive.write("kernel_choices", c10::IValue(kernel_choices_to_json(state.kernel_choices).dump()));
+  archive.write("kernel_choices",
+                c10::IValue(kernels::kernel_choices_to_json(state.kernel_choices).dump()));
   ensure_dir(fs::path(path).parent_path().string());
   atomic_write_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
@@ -237,12 +238,12 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
     archive.try_read("rng_state", state.rng_state);
     archive.read("sample_z", state.sample_z);
   } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path + " is incomplete or corrupt: " +
-                    std::string(e.what_without_backtrace()));
+    throw DataError("checkpoint " + path +
+                    " is incomplete or corrupt: " + std::string(e.what_without_backtrace()));
   }
   state.train_flags = checkpoint.train_flags;
   const Json choices = read_json_value(archive, "kernel_choices", path);
-  if (!choices.is_null()) state.kernel_choices = kernel_choices_from_json(choices, path);
+  if (!choices.is_null()) state.kernel_choices = kernels::kernel_choices_from_json(choices, path);
   return state;
 }
 

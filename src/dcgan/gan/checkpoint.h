@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "dcgan/core/json.h"
-#include "dcgan/gan/kernel_choices.h"
 #include "dcgan/gan/models.h"
+#include "dcgan/kernels/choices.h"
 
 namespace dcgan::gan {
 
@@ -27,7 +27,7 @@ struct TrainingState {
   torch::Tensor rng_state;   // the default CPU generator's state
   torch::Tensor sample_z;    // (n_sample, Z), the fixed z of the sample grids
   Json train_flags;          // TrainConfig::to_json() of the run (null in format-1 files)
-  KernelChoices kernel_choices;
+  kernels::KernelChoices kernel_choices;
   // Format-1 files counted iterations of the epoch instead of images.
   std::optional<int64_t> legacy_position;
 };

@@ -19,7 +19,8 @@ torch::Device choose_device(const std::string& spec) {
     try {
       return torch::Device(spec);
     } catch (const c10::Error&) {
-      throw ConfigError("--device '" + spec + "' is not a valid device (use auto, cpu, cuda or cuda:N)");
+      throw ConfigError("--device '" + spec +
+                        "' is not a valid device (use auto, cpu, cuda or cuda:N)");
     }
   }
   throw ConfigError("--device must be auto, cpu or cuda[:N] (got '" + spec + "')");

@@ -8,8 +8,7 @@ DiscriminatorLoss discriminator_loss(const torch::Tensor& real_logits,
   DiscriminatorLoss loss;
   loss.real = torch::binary_cross_entropy_with_logits(
       real_logits, torch::full_like(real_logits, 1.0 - label_smooth));
-  loss.fake =
-      torch::binary_cross_entropy_with_logits(fake_logits, torch::zeros_like(fake_logits));
+  loss.fake = torch::binary_cross_entropy_with_logits(fake_logits, torch::zeros_like(fake_logits));
   return loss;
 }
 

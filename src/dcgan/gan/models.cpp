@@ -1,11 +1,12 @@
-// DCGAN (recipe layout, dcgan-anchors §1.2) and MLP GAN (Goodfellow et al. 2014 §5) models.
+// DCGAN (recipe layout: carpedm20/DCGAN-tensorflow's model.py) and MLP GAN (Goodfellow et al. 2014
+// §5) models.
 #include "dcgan/gan/models.h"
 
 #include <sstream>
 
 #include "dcgan/core/error.h"
-#include "dcgan/gan/fast_batch_norm.h"
-#include "dcgan/gan/fast_conv.h"
+#include "dcgan/kernels/batch_norm.h"
+#include "dcgan/kernels/conv.h"
 
 namespace dcgan::gan {
 namespace nn = torch::nn;
@@ -28,10 +29,14 @@ void ModelConfig::validate() const {
 std::string ModelConfig::to_string() const { return "ModelConfig" + to_json().dump(); }
 
 Json ModelConfig::to_json() const {
-  return Json{{"arch", arch},           {"size", size},
-              {"channels", channels},   {"z_dim", z_dim},
-              {"gf_dim", gf_dim},       {"df_dim", df_dim},
-              {"mlp_hidden_g", mlp_hidden_g}, {"mlp_hidden_d", mlp_hidden_d},
+  return Json{{"arch", arch},
+              {"size", size},
+              {"channels", channels},
+              {"z_dim", z_dim},
+              {"gf_dim", gf_dim},
+              {"df_dim", df_dim},
+              {"mlp_hidden_g", mlp_hidden_g},
+              {"mlp_hidden_d", mlp_hidden_d},
               {"kernels", kernels}};
 }
 
@@ -109,12 +114,12 @@ class DcganGeneratorImpl : public GeneratorBase {
       // output_padding in {0, 1} reaches exactly the ceil-halved size (TF 'SAME' semantics).
       int in = sizes_[4 - i], out = sizes_[3 - i];
       int output_padding = out - (2 * in - 1);
-      deconv_[i] = register_module(
-          "deconv" + std::to_string(i + 1),
-          nn::ConvTranspose2d(nn::ConvTranspose2dOptions(chans[i], chans[i + 1], 5)
-                                  .stride(2)
-                                  .padding(2)
-                                  .output_padding(output_padding)));
+      deconv_[i] =
+          register_module("deconv" + std::to_string(i + 1),
+                          nn::ConvTranspose2d(nn::ConvTranspose2dOptions(chans[i], chans[i + 1], 5)
+                                                  .stride(2)
+                                                  .padding(2)
+                                                  .output_padding(output_padding)));
       if (i < 3) bn_[i] = register_module("bn" + std::to_string(i + 1), make_bn(chans[i + 1]));
     }
     init_dcgan_weights(*this);
@@ -129,11 +134,11 @@ class DcganGeneratorImpl : public GeneratorBase {
 
  private:
   torch::Tensor bn_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
-    return fast_ ? fast_batch_norm_act(h, bn, 0.0) : torch::relu(bn.forward(h));
+    return fast_ ? kernels::fast_batch_norm_act(h, bn, 0.0) : torch::relu(bn.forward(h));
   }
   torch::Tensor deconv(int i, const torch::Tensor& h) {
-    return fast_ && fast_kernels_support(h) ? fast_forward(*deconv_[i], h)
-                                            : deconv_[i]->forward(h);
+    return fast_ && kernels::fast_kernels_support(h) ? kernels::fast_forward(*deconv_[i], h)
+                                                     : deconv_[i]->forward(h);
   }
 
   std::array<int, 5> sizes_;
@@ -171,10 +176,11 @@ class DcganDiscriminatorImpl : public DiscriminatorBase {
 
  private:
   torch::Tensor bn_leaky_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
-    return fast_ ? fast_batch_norm_act(h, bn, 0.2) : torch::leaky_relu(bn.forward(h), 0.2);
+    return fast_ ? kernels::fast_batch_norm_act(h, bn, 0.2) : torch::leaky_relu(bn.forward(h), 0.2);
   }
   torch::Tensor conv(int i, const torch::Tensor& h) {
-    return fast_ && fast_kernels_support(h) ? fast_forward(*conv_[i], h) : conv_[i]->forward(h);
+    return fast_ && kernels::fast_kernels_support(h) ? kernels::fast_forward(*conv_[i], h)
+                                                     : conv_[i]->forward(h);
   }
 
   bool fast_;

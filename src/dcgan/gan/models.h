@@ -18,11 +18,11 @@ struct ModelConfig {
   int size = 48;               // output side S, 16..256
   int channels = 3;            // 1 (grayscale) or 3 (colour)
   int z_dim = 100;
-  int gf_dim = 64;  // DCGAN generator base width
-  int df_dim = 64;  // DCGAN discriminator base width
-  int mlp_hidden_g = 1200;  // MLP generator hidden units (paper: 1200)
-  int mlp_hidden_d = 240;   // MLP discriminator maxout units (paper: 240 x 5 pieces)
-  std::string kernels = "fast";  // fast (oneDNN layers, fast_conv.h) | torch (plain LibTorch)
+  int gf_dim = 64;               // DCGAN generator base width
+  int df_dim = 64;               // DCGAN discriminator base width
+  int mlp_hidden_g = 1200;       // MLP generator hidden units (paper: 1200)
+  int mlp_hidden_d = 240;        // MLP discriminator maxout units (paper: 240 x 5 pieces)
+  std::string kernels = "fast";  // fast (oneDNN layers, kernels/conv.h) | torch (plain LibTorch)
 
   void validate() const;
   std::string to_string() const;

@@ -12,6 +12,7 @@
 #include "dcgan/core/error.h"
 #include "dcgan/core/json.h"
 #include "dcgan/core/log.h"
+#include "dcgan/data/image_tensors.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
 #include "dcgan/gan/images.h"
@@ -30,7 +31,8 @@ std::string numbered(const std::string& dir, const std::string& prefix, int64_t 
 
 // Spherical interpolation keeps normal latents at a typical norm; linear is right for the
 // uniform cube (a straight line stays inside it).
-torch::Tensor interpolate(const torch::Tensor& a, const torch::Tensor& b, double t, bool spherical) {
+torch::Tensor interpolate(const torch::Tensor& a, const torch::Tensor& b, double t,
+                          bool spherical) {
   if (!spherical) return a * (1 - t) + b * t;
   double cos_omega = (torch::dot(a, b) / (a.norm() * b.norm())).clamp(-1, 1).item<double>();
   double omega = std::acos(cos_omega);
@@ -52,7 +54,7 @@ void write_latent_walk(const LoadedModel& loaded, const SampleConfig& c) {
       double t = double(s) / c.steps;
       std::vector<torch::Tensor> z;
       for (int64_t i = 0; i < tiles; ++i) z.push_back(interpolate(from[i], to[i], t, spherical));
-      auto images = to_mats(generate(loaded, torch::stack(z)));
+      auto images = data::to_mats(generate(loaded, torch::stack(z)));
       frames.push_back(vision::make_grid(images, 2, 0, cv::Scalar::all(32)));
     }
   }
@@ -89,9 +91,8 @@ LoadedModel load_for_sampling(const std::string& run_dir, const std::string& che
   if (opened.train_flags.is_object()) {
     loaded.z_dist = opened.train_flags.value("z_dist", loaded.z_dist);
   } else {
-    const fs::path run = run_dir.empty()
-                             ? fs::path(loaded.checkpoint).parent_path().parent_path()
-                             : fs::path(run_dir);
+    const fs::path run = run_dir.empty() ? fs::path(loaded.checkpoint).parent_path().parent_path()
+                                         : fs::path(run_dir);
     loaded.z_dist = z_dist_of_run(run.string(), loaded.z_dist);
   }
   loaded.generator = make_generator(loaded.model);
@@ -120,7 +121,7 @@ torch::Tensor generate(const LoadedModel& loaded, const torch::Tensor& z, int64_
 
 torch::Tensor score(const LoadedModel& loaded, const torch::Tensor& images_uint8) {
   torch::NoGradGuard no_grad;
-  return loaded.discriminator->forward(to_unit_range(images_uint8).to(loaded.device)).cpu();
+  return loaded.discriminator->forward(data::to_unit_range(images_uint8).to(loaded.device)).cpu();
 }
 
 void SampleConfig::validate() const {
@@ -133,15 +134,17 @@ void SampleConfig::validate() const {
   require(top_k >= 0 && (top_k == 0 || from >= top_k), "--top-k K needs --from N with N >= K");
   require(top_k == 0 || !grid.empty() || !out_dir.empty(),
           "--top-k selects images for --grid or --out-dir; give one of them");
-  require(!grid.empty() || !out_dir.empty() || !strip.empty() || !sweep_dir.empty() || !gif.empty(),
-          "nothing to write: give --grid, --out-dir, --interpolate with --strip, --sweep-dim or --gif");
+  require(
+      !grid.empty() || !out_dir.empty() || !strip.empty() || !sweep_dir.empty() || !gif.empty(),
+      "nothing to write: give --grid, --out-dir, --interpolate with --strip, --sweep-dim or --gif");
 }
 
 std::string SampleConfig::to_string() const {
   std::ostringstream out;
   out << "SampleConfig(run=" << run_dir << ", checkpoint=" << checkpoint << ", seed=" << seed
       << ", n=" << n << ", grid=" << grid << ", out_dir=" << out_dir << ", strip=" << strip
-      << ", sweep_dir=" << sweep_dir << ", gif=" << gif << ", top_k=" << top_k << "/" << from << ")";
+      << ", sweep_dir=" << sweep_dir << ", gif=" << gif << ", top_k=" << top_k << "/" << from
+      << ")";
   return out.str();
 }
 
@@ -161,12 +164,12 @@ std::vector<std::string> run_sampling(const SampleConfig& c) {
       images = generate(loaded, sample_latents(loaded, c.n, c.seed));
     }
     if (!c.grid.empty()) {
-      write_grid(c.grid, images);
+      data::write_grid(c.grid, images);
       note(c.grid);
     }
     if (!c.out_dir.empty()) {
       ensure_dir(c.out_dir);
-      auto mats = to_mats(images);
+      auto mats = data::to_mats(images);
       for (size_t i = 0; i < mats.size(); ++i) {
         std::string path = numbered(c.out_dir, "sample-", static_cast<int64_t>(i), 5);
         vision::write_image(path, mats[i]);
@@ -181,7 +184,7 @@ std::vector<std::string> run_sampling(const SampleConfig& c) {
     for (int s = 0; s < c.steps; ++s) {
       z.push_back(interpolate(a, b, double(s) / (c.steps - 1), loaded.z_dist == "normal"));
     }
-    write_grid(c.strip, generate(loaded, torch::stack(z)), c.steps);
+    data::write_grid(c.strip, generate(loaded, torch::stack(z)), c.steps);
     note(c.strip);
   }
   if (!c.sweep_dir.empty()) {
@@ -195,7 +198,7 @@ std::vector<std::string> run_sampling(const SampleConfig& c) {
       auto z = base.clone();
       z.select(1, dim).copy_(sweep);
       std::string path = numbered(c.sweep_dir, "sweep-dim-", dim, 3);
-      write_grid(path, generate(loaded, z));
+      data::write_grid(path, generate(loaded, z));
       note(path);
     }
   }

@@ -43,14 +43,14 @@ struct SampleConfig {
   std::string device = "auto";
   uint64_t seed = 0;
   int n = 64;
-  std::string grid;         // write a grid of n images here
-  std::string out_dir;      // write n single images here (sample-NNNNN.png)
+  std::string grid;                   // write a grid of n images here
+  std::string out_dir;                // write n single images here (sample-NNNNN.png)
   std::vector<uint64_t> interpolate;  // two seeds: write a strip between their z
-  int steps = 10;           // interpolation points (strip length / frames per leg)
-  std::string strip;        // where the interpolation strip goes
-  std::string sweep_dir;    // one grid per z dimension (sweep-dim-NNN.png)
-  std::string gif;          // latent-walk animation
-  int top_k = 0;            // --grid/--out-dir show the top_k of `from` images ranked by D
+  int steps = 10;                     // interpolation points (strip length / frames per leg)
+  std::string strip;                  // where the interpolation strip goes
+  std::string sweep_dir;              // one grid per z dimension (sweep-dim-NNN.png)
+  std::string gif;                    // latent-walk animation
+  int top_k = 0;  // --grid/--out-dir show the top_k of `from` images ranked by D
   int from = 0;
 
   void validate() const;

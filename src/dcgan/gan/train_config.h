@@ -9,14 +9,14 @@
 #include <string>
 
 #include "dcgan/core/json.h"
-#include "dcgan/gan/dataset.h"
+#include "dcgan/data/image_set.h"
 #include "dcgan/gan/models.h"
 #include "dcgan/gan/train_step.h"
 
 namespace dcgan::gan {
 
 struct TrainConfig {
-  DataConfig data;
+  data::DataConfig data;
   ModelConfig model;
   StepConfig step;
   std::string out_dir = "runs/anime";
@@ -26,12 +26,12 @@ struct TrainConfig {
   std::string z_dist = "uniform";  // uniform: U(-1, 1) (the recipe) | normal: N(0, 1)
   bool flip = false;               // random horizontal flips
   std::string device = "auto";
-  int64_t sample_every = 0;  // extra sample grids every N steps (0 = per epoch only)
-  int64_t ckpt_every = 500;  // checkpoint every N steps (and at every epoch end)
-  int keep = 3;              // checkpoints kept
-  int n_sample = 64;         // images in the sample grid
-  int64_t eval_every = 1000; // SWD on a fixed real subset every N steps (0 = off)
-  int eval_images = 1000;    // images per side for that SWD
+  int64_t sample_every = 0;   // extra sample grids every N steps (0 = per epoch only)
+  int64_t ckpt_every = 500;   // checkpoint every N steps (and at every epoch end)
+  int keep = 3;               // checkpoints kept
+  int n_sample = 64;          // images in the sample grid
+  int64_t eval_every = 1000;  // SWD on a fixed real subset every N steps (0 = off)
+  int eval_images = 1000;     // images per side for that SWD
   bool resume = false;
   int64_t max_steps = 0;  // stop (with a checkpoint) after this global step; 0 = no limit
   int threads = 0;        // compute threads; 0 = OMP_NUM_THREADS if set, else every core

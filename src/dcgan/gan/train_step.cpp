@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "dcgan/core/error.h"
-#include "dcgan/gan/fast_adam.h"
 #include "dcgan/gan/losses.h"
+#include "dcgan/kernels/adam.h"
 
 namespace dcgan::gan {
 namespace {
@@ -76,7 +76,7 @@ GanStep::GanStep(std::shared_ptr<GeneratorBase> generator,
   auto options = torch::optim::AdamOptions(config_.lr).betas({config_.beta1, config_.beta2});
   auto make_optimizer = [&](std::vector<torch::Tensor> parameters) {
     return config_.fused_adam
-               ? std::make_unique<FusedAdam>(std::move(parameters), options)
+               ? std::make_unique<kernels::FusedAdam>(std::move(parameters), options)
                : std::make_unique<torch::optim::Adam>(std::move(parameters), options);
   };
   optimizer_g_ = make_optimizer(g_->parameters());

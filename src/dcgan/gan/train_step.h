@@ -27,7 +27,7 @@ struct StepConfig {
   double lr = 2e-4;
   double beta1 = 0.5;
   double beta2 = 0.999;
-  // The one-pass Adam of fast_adam.h (same state, same formula); on with --kernels fast.
+  // The one-pass Adam of kernels/adam.h (same state, same formula); on with --kernels fast.
   bool fused_adam = false;
 
   void validate() const;

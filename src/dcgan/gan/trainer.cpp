@@ -20,14 +20,15 @@
 #include "dcgan/core/interrupt.h"
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
+#include "dcgan/data/image_tensors.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
-#include "dcgan/gan/fast_conv.h"
 #include "dcgan/gan/images.h"
-#include "dcgan/gan/kernel_choices.h"
-#include "dcgan/gan/metrics_swd.h"
 #include "dcgan/gan/runtime_info.h"
-#include "dcgan/gan/threads.h"
+#include "dcgan/kernels/choices.h"
+#include "dcgan/kernels/conv.h"
+#include "dcgan/kernels/threads.h"
+#include "dcgan/metrics/swd.h"
 #include "dcgan/report/event_writer.h"
 #include "dcgan/report/html_report.h"
 #include "dcgan/report/progress_animation.h"
@@ -81,7 +82,7 @@ class Trainer {
 
   TrainConfig config_;
   torch::Device device_;
-  ImageSet data_;
+  data::ImageSet data_;
   torch::Tensor images_on_device_;  // (N, C, S, S) uint8
   std::shared_ptr<GeneratorBase> g_;
   std::shared_ptr<DiscriminatorBase> d_;
@@ -97,22 +98,23 @@ class Trainer {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   StepStats last_stats_;
   std::unique_ptr<report::EventWriter> events_;
-  std::unique_ptr<SwdEvaluator> swd_;  // null when --eval-every is 0
-  torch::Tensor eval_z_;               // fixed z of the evaluation samples
+  std::unique_ptr<metrics::SwdEvaluator> swd_;  // null when --eval-every is 0
+  torch::Tensor eval_z_;                        // fixed z of the evaluation samples
   double last_img_per_s_ = 0;
 };
 
 void Trainer::load_data() {
-  DataConfig data = config_.data;
+  data::DataConfig data = config_.data;
   if (config_.cache) {
     fs::path parent = fs::absolute(config_.out_dir).parent_path();
     data.cache_dir = (parent / ".dcgan-cache").string();
   }
-  data_ = load_image_set(data);
+  data_ = data::load_image_set(data);
   if (config_.cache && config_.model.kernels == "fast") {
     machine_choices_path_ =
-        (fs::path(data.cache_dir) / machine_kernel_choices_name(onednn_info())).string();
-    replay_kernel_choices(read_kernel_choices_file(machine_choices_path_));
+        (fs::path(data.cache_dir) / kernels::machine_kernel_choices_name(kernels::onednn_info()))
+            .string();
+    kernels::replay_kernel_choices(kernels::read_kernel_choices_file(machine_choices_path_));
   }
   config_.model.channels = data_.channels();
   steps_per_epoch_ = data_.size() / images_per_iteration_;
@@ -148,7 +150,8 @@ void Trainer::open_run_to_resume() {
   const auto checkpoints = list_checkpoints(config_.out_dir);
   if (!config_.resume) {
     if (checkpoints.empty()) return;
-    throw ConfigError("--out " + config_.out_dir + " already holds a run with checkpoints; add "
+    throw ConfigError("--out " + config_.out_dir +
+                      " already holds a run with checkpoints; add "
                       "--resume to continue it, or choose another --out");
   }
   if (checkpoints.empty()) {
@@ -168,8 +171,9 @@ void Trainer::open_run_to_resume() {
   }
   if (!resume_from_) {
     throw DataError("--resume: none of the " + std::to_string(checkpoints.size()) +
-                    " checkpoints in " + config_.out_dir + "/checkpoints can be read (newest: " +
-                    first_error + "); nothing was changed: move them away to start afresh, or "
+                    " checkpoints in " + config_.out_dir +
+                    "/checkpoints can be read (newest: " + first_error +
+                    "); nothing was changed: move them away to start afresh, or "
                     "train into another --out");
   }
   for (const auto& path : unreadable) {
@@ -193,8 +197,10 @@ void Trainer::resume_or_start() {
       at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
       generator.set_state(state_.rng_state);
     }
-    if (state_.legacy_position) state_.epoch_images = *state_.legacy_position * images_per_iteration_;
-    replay_kernel_choices(state_.kernel_choices);  // before the first step builds any layer
+    if (state_.legacy_position)
+      state_.epoch_images = *state_.legacy_position * images_per_iteration_;
+    kernels::replay_kernel_choices(
+        state_.kernel_choices);  // before the first step builds any layer
     position_ = state_.epoch_images / images_per_iteration_;
     DCGAN_INFO("resuming from " << resume_from_->path << ": epoch " << state_.epoch << ", step "
                                 << state_.step);
@@ -242,7 +248,7 @@ std::vector<torch::Tensor> Trainer::real_batches(const torch::Tensor& order, int
   const int64_t b = config_.batch_size;
   for (int k = 0; k < config_.step.d_steps; ++k) {
     auto index = order.narrow(0, (position * config_.step.d_steps + k) * b, b).to(device_);
-    auto batch = to_unit_range(images_on_device_.index_select(0, index));
+    auto batch = data::to_unit_range(images_on_device_.index_select(0, index));
     if (config_.flip) {
       auto mask = (torch::rand({b}) < 0.5).to(device_).view({b, 1, 1, 1});
       batch = torch::where(mask, batch.flip({3}), batch);
@@ -292,7 +298,7 @@ void Trainer::write_sample(const std::string& relative_path) {
   auto images = generate_images(*g_, state_.sample_z, device_);
   g_->train();
   ensure_dir(fs::path(run_path(relative_path)).parent_path().string());
-  write_grid(run_path(relative_path), images);
+  data::write_grid(run_path(relative_path), images);
   summary_.last_sample = run_path(relative_path);
   events_->add_image("samples", state_.step, vision::read_image(run_path(relative_path)));
 }
@@ -302,16 +308,17 @@ void Trainer::write_sample(const std::string& relative_path) {
 void Trainer::start_evaluation() {
   if (config_.eval_every == 0) return;
   try {
-    swd_resolutions(config_.data.output_size);
+    metrics::swd_resolutions(config_.data.output_size);
   } catch (const DataError& e) {
-    DCGAN_WARN("--eval-every: SWD is not defined for " << config_.data.output_size
-                                                       << " px images (" << e.what() << "); off");
+    DCGAN_WARN("--eval-every: SWD is not defined for " << config_.data.output_size << " px images ("
+                                                       << e.what() << "); off");
     return;
   }
   const int64_t n = std::min<int64_t>(config_.eval_images, data_.size());
   auto gen = at::detail::createCPUGenerator(config_.seed ^ 0xE7A1ull);
   auto subset = torch::randperm(data_.size(), gen, torch::kLong).narrow(0, 0, n);
-  swd_ = std::make_unique<SwdEvaluator>(data_.images.index_select(0, subset), config_.seed);
+  swd_ =
+      std::make_unique<metrics::SwdEvaluator>(data_.images.index_select(0, subset), config_.seed);
   eval_z_ = config_.z_dist == "normal" ? torch::randn({n, config_.model.z_dim}, gen)
                                        : torch::rand({n, config_.model.z_dim}, gen) * 2 - 1;
 }
@@ -320,7 +327,7 @@ void Trainer::evaluate_now() {
   g_->eval();
   torch::Tensor fake = generate_images(*g_, eval_z_, device_);
   g_->train();
-  SwdResult result = swd_->evaluate(fake);
+  metrics::SwdResult result = swd_->evaluate(fake);
   metrics_.append({{"kind", "eval"},
                    {"epoch", state_.epoch},
                    {"step", state_.step},
@@ -345,19 +352,19 @@ void Trainer::write_report() {
 // "training diverged at step 12 (epoch 1): WHAT; the last good checkpoint ... stays".
 void Trainer::diverged(const std::string& what) const {
   const auto checkpoints = list_checkpoints(config_.out_dir);
-  throw TrainingDiverged(
-      "training diverged at step " + std::to_string(state_.step) + " (epoch " +
-      std::to_string(state_.epoch) + "): " + what + "; " +
-      (checkpoints.empty() ? std::string("no checkpoint was written")
-                           : "the last good checkpoint " + checkpoints.back() + " stays") +
-      " (try a lower --lr)");
+  throw TrainingDiverged("training diverged at step " + std::to_string(state_.step) + " (epoch " +
+                         std::to_string(state_.epoch) + "): " + what + "; " +
+                         (checkpoints.empty()
+                              ? std::string("no checkpoint was written")
+                              : "the last good checkpoint " + checkpoints.back() + " stays") +
+                         " (try a lower --lr)");
 }
 
 void Trainer::save_checkpoint_now() {
   state_.rng_state = at::detail::getDefaultCPUGenerator().get_state();
   state_.epoch_images = position_ * images_per_iteration_;
   state_.train_flags = config_.to_json();
-  state_.kernel_choices = kernel_choices();
+  state_.kernel_choices = kernels::kernel_choices();
   std::string path = checkpoint_path(config_.out_dir, state_.step);
   try {
     save_checkpoint(path, config_.model, *g_, *d_, &step_->optimizer_g(), &step_->optimizer_d(),
@@ -371,32 +378,32 @@ void Trainer::save_checkpoint_now() {
 }
 
 void Trainer::write_summary(bool finished) {
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   summary_.steps = state_.step;
   summary_.epochs_done = state_.epoch - 1;
   summary_.time_s = state_.time_s;
   summary_.finished = finished;
-  write_json_file(run_path("summary.json"),
-                  {{"steps", summary_.steps},
-                   {"epochs_done", summary_.epochs_done},
-                   {"epochs", config_.epochs},
-                   {"time_s", summary_.time_s},
-                   {"img_per_s", summary_.img_per_s},
-                   {"this_invocation_s", elapsed},
-                   {"finished", finished},
-                   {"last_checkpoint", summary_.last_checkpoint},
-                   {"last_sample", summary_.last_sample},
-                   {"ended", iso_time_now()}});
+  write_json_file(run_path("summary.json"), {{"steps", summary_.steps},
+                                             {"epochs_done", summary_.epochs_done},
+                                             {"epochs", config_.epochs},
+                                             {"time_s", summary_.time_s},
+                                             {"img_per_s", summary_.img_per_s},
+                                             {"this_invocation_s", elapsed},
+                                             {"finished", finished},
+                                             {"last_checkpoint", summary_.last_checkpoint},
+                                             {"last_sample", summary_.last_sample},
+                                             {"ended", iso_time_now()}});
 }
 
 // Adds the choices this process made to the machine's file, where later runs find them: the
 // first run on a machine times oneDNN's candidates, the ones after it compute as it did.
 void Trainer::share_kernel_choices() {
   if (machine_choices_path_.empty()) return;
-  KernelChoices shared = read_kernel_choices_file(machine_choices_path_);
+  kernels::KernelChoices shared = kernels::read_kernel_choices_file(machine_choices_path_);
   const size_t before = shared.size();
-  for (const auto& [key, choice] : kernel_choices()) shared.emplace(key, choice);
-  if (shared.size() != before) write_kernel_choices_file(machine_choices_path_, shared);
+  for (const auto& [key, choice] : kernels::kernel_choices()) shared.emplace(key, choice);
+  if (shared.size() != before) kernels::write_kernel_choices_file(machine_choices_path_, shared);
 }
 
 // The end of an epoch: its sample grid and record; the position moves to the next epoch.
@@ -425,7 +432,7 @@ TrainSummary Trainer::fit() {
   config_.validate();
   images_per_iteration_ = int64_t(config_.batch_size) * config_.step.d_steps;
   device_ = choose_device(config_.device);
-  set_compute_threads(config_.threads);
+  kernels::set_compute_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
   load_data();  // first, so a bad --data leaves no empty run directory behind
   ensure_dir(config_.out_dir);
@@ -447,9 +454,9 @@ TrainSummary Trainer::fit() {
   while (state_.epoch <= config_.epochs && !stop_requested && !step_limit) {
     auto epoch_gen = at::detail::createCPUGenerator(config_.seed * 1000003ull + state_.epoch);
     auto order = torch::randperm(data_.size(), epoch_gen, torch::kLong);
-    ProgressBar progress("epoch " + std::to_string(state_.epoch) + "/" +
-                             std::to_string(config_.epochs),
-                         steps_per_epoch_, "it");
+    ProgressBar progress(
+        "epoch " + std::to_string(state_.epoch) + "/" + std::to_string(config_.epochs),
+        steps_per_epoch_, "it");
     progress.update(std::min(position_, steps_per_epoch_));
     const double epoch_start_s = state_.time_s;
     const int64_t epoch_first_position = position_;

@@ -14,13 +14,13 @@
 namespace dcgan::gan {
 
 struct TrainSummary {
-  int64_t steps = 0;          // global iterations done in total
-  int64_t epochs_done = 0;    // completed epochs
-  double time_s = 0;          // training wall time, summed over resumes
-  double img_per_s = 0;       // mean over this invocation
+  int64_t steps = 0;        // global iterations done in total
+  int64_t epochs_done = 0;  // completed epochs
+  double time_s = 0;        // training wall time, summed over resumes
+  double img_per_s = 0;     // mean over this invocation
   std::string last_checkpoint;
   std::string last_sample;
-  bool finished = false;      // all epochs done (false when stopped by --max-steps)
+  bool finished = false;  // all epochs done (false when stopped by --max-steps)
 };
 
 // Runs (or resumes) training. Every flag is checked before any data is read. Throws Interrupted

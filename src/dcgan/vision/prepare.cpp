@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "dcgan/core/atomic_file.h"
+#include "dcgan/core/cpu_count.h"
 #include "dcgan/core/interrupt.h"
 #include "dcgan/core/json.h"
 #include "dcgan/core/log.h"

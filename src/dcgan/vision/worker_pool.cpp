@@ -49,8 +49,4 @@ ScopedOpenCvThreads::ScopedOpenCvThreads(int n) : previous_(cv::getNumThreads())
 
 ScopedOpenCvThreads::~ScopedOpenCvThreads() { cv::setNumThreads(previous_); }
 
-int default_thread_count() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
 }  // namespace dcgan::vision

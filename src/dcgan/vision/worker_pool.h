@@ -32,7 +32,4 @@ class ScopedOpenCvThreads {
   int previous_;
 };
 
-// std::thread::hardware_concurrency(), at least 1.
-int default_thread_count();
-
 }  // namespace dcgan::vision

@@ -1,0 +1,522 @@
+// oneDNN (de)convolution as autograd functions, or per-tap GEMMs for the smallest layers; see
+// conv.h. A transposed convolution is oneDNN's "deconvolution" with the same weights read
+// as (OC, IC, k, k) in iohw order.
+// Reordered weights are cached per parameter version, so a weight that did not change since
+// the last call (D used on real and fake, G between optimiser steps) is reordered once.
+#include "dcgan/kernels/conv.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
+#include <sstream>
+#include <variant>
+
+#include "dcgan/kernels/conv_tuning.h"
+#include "dcgan/kernels/tap_gemm_conv.h"
+
+namespace dcgan::kernels {
+namespace {
+
+namespace dn = dnnl;
+using Tag = dn::memory::format_tag;
+constexpr auto kF32 = dn::memory::data_type::f32;
+constexpr auto kChannelsLast = at::MemoryFormat::ChannelsLast;
+
+dn::engine& cpu_engine() {
+  static dn::engine engine(dn::engine::kind::cpu, 0);
+  return engine;
+}
+
+dn::stream& cpu_stream() {
+  thread_local dn::stream stream(cpu_engine());
+  return stream;
+}
+
+// Everything that selects a primitive. For a transposed convolution `in` is its input (the
+// small side) and `out` its output.
+struct Geometry {
+  int64_t batch, c_in, h_in, w_in, c_out, h_out, w_out, kernel, stride, padding;
+  bool bias;
+  int threads;  // oneDNN balances its work for the thread count at creation
+
+  dn::memory::dims src_dims() const { return {batch, c_in, h_in, w_in}; }
+  dn::memory::dims dst_dims() const { return {batch, c_out, h_out, w_out}; }
+  dn::memory::dims weight_dims() const { return {c_out, c_in, kernel, kernel}; }
+  dn::memory::dims strides() const { return {stride, stride}; }
+  dn::memory::dims padding_l() const { return {padding, padding}; }
+  // oneDNN wants the exact right/bottom padding: what makes the large side come out right.
+  dn::memory::dims padding_r(bool transposed) const {
+    int64_t large_h = transposed ? h_out : h_in, small_h = transposed ? h_in : h_out;
+    int64_t large_w = transposed ? w_out : w_in, small_w = transposed ? w_in : w_out;
+    return {(small_h - 1) * stride + kernel - large_h - padding,
+            (small_w - 1) * stride + kernel - large_w - padding};
+  }
+  // Multiply-adds x 2 of one pass (the same for forward and both backward passes).
+  double flops(bool transposed) const {
+    const double small_side = transposed ? h_in * w_in : h_out * w_out;
+    return 2.0 * batch * c_in * c_out * kernel * kernel * small_side;
+  }
+  // "b64 c128x24x24 -> 256x12x12 k5 s2 p2 bias t2": what choices.h files a choice under.
+  std::string key() const {
+    std::ostringstream text;
+    text << "b" << batch << " c" << c_in << "x" << h_in << "x" << w_in << " -> " << c_out << "x"
+         << h_out << "x" << w_out << " k" << kernel << " s" << stride << " p" << padding
+         << (bias ? " bias" : "") << " t" << threads;
+    return text.str();
+  }
+  bool operator<(const Geometry& o) const {
+    auto t = [](const Geometry& g) {
+      return std::make_tuple(g.batch, g.c_in, g.h_in, g.w_in, g.c_out, g.h_out, g.w_out, g.kernel,
+                             g.stride, g.padding, g.bias, g.threads);
+    };
+    return t(*this) < t(o);
+  }
+};
+
+// The oneDNN types of one direction. Both desc families take the same arguments.
+template <bool kTransposed>
+struct Ops;
+template <>
+struct Ops<false> {
+  using Fwd = dn::convolution_forward;
+  using BwdData = dn::convolution_backward_data;
+  using BwdWeights = dn::convolution_backward_weights;
+  static constexpr dn::algorithm kAlgorithm = dn::algorithm::convolution_direct;
+  static constexpr Tag kWeightTag = Tag::oihw;  // torch Conv2d weight (Cout, Cin, k, k)
+};
+template <>
+struct Ops<true> {
+  using Fwd = dn::deconvolution_forward;
+  using BwdData = dn::deconvolution_backward_data;
+  using BwdWeights = dn::deconvolution_backward_weights;
+  static constexpr dn::algorithm kAlgorithm = dn::algorithm::deconvolution_direct;
+  static constexpr Tag kWeightTag = Tag::iohw;  // torch ConvTranspose2d weight (Cin, Cout, k, k)
+};
+
+// A weight reordered into a primitive's preferred layout, valid while `source` keeps its
+// identity and version (the optimiser's in-place update bumps the version).
+struct WeightSlot {
+  std::optional<dn::memory> reordered;
+  torch::Tensor source;
+  int64_t version = -1;
+
+  dn::memory get(const dn::memory::desc& wanted, const dn::memory::desc& user,
+                 const torch::Tensor& weight) {
+    dn::memory user_memory(user, cpu_engine(), weight.data_ptr());
+    if (wanted == user) return user_memory;
+    if (reordered && source.is_same(weight) && version == weight._version()) return *reordered;
+    if (!reordered) reordered.emplace(wanted, cpu_engine());
+    dn::reorder(user_memory, *reordered).execute(cpu_stream(), user_memory, *reordered);
+    source = weight;
+    version = weight._version();
+    return *reordered;
+  }
+};
+
+template <bool kTransposed>
+struct Primitives {
+  using O = Ops<kTransposed>;
+  typename O::Fwd::primitive_desc fwd_pd;
+  typename O::Fwd fwd;
+  WeightSlot fwd_weight;
+  std::optional<typename O::BwdData::primitive_desc> bwd_data_pd;
+  std::optional<typename O::BwdData> bwd_data;
+  WeightSlot bwd_data_weight;
+  std::optional<typename O::BwdWeights::primitive_desc> bwd_weights_pd;
+  std::optional<typename O::BwdWeights> bwd_weights;
+  std::optional<dn::memory> diff_weight_scratch;  // when the primitive's layout is not torch's
+
+  explicit Primitives(const Geometry& g) : fwd_pd(make_fwd_pd(g)), fwd(fwd_pd) {}
+
+  // Layers under ~50 MFLOP a pass are not worth timing: oneDNN's first choice is kept.
+  template <class Primitive, class MakePd>
+  static auto choose(const Geometry& g, const char* pass, MakePd make_pd) {
+    constexpr double kWorthTuning = 5e7;
+    if (g.flops(kTransposed) < kWorthTuning) return make_pd();
+    const std::string key = std::string(kTransposed ? "deconv." : "conv.") + pass + " " + g.key();
+    return recorded_or_fastest_implementation<Primitive>(key, make_pd, cpu_engine(), cpu_stream());
+  }
+
+  static dn::memory::desc activation(const dn::memory::dims& dims) {
+    return dn::memory::desc(dims, kF32, Tag::nhwc);
+  }
+  static dn::memory::desc any(const dn::memory::dims& dims) {
+    return dn::memory::desc(dims, kF32, Tag::any);
+  }
+  static dn::memory::desc bias_desc(const Geometry& g) {
+    return g.bias ? dn::memory::desc({g.c_out}, kF32, Tag::x) : dn::memory::desc();
+  }
+
+  // The operation descriptors stay alive while choose() iterates: oneDNN's implementation
+  // iterator points into them.
+  static typename O::Fwd::primitive_desc make_fwd_pd(const Geometry& g) {
+    typename O::Fwd::desc desc(dn::prop_kind::forward_training, O::kAlgorithm,
+                               activation(g.src_dims()), any(g.weight_dims()), bias_desc(g),
+                               activation(g.dst_dims()), g.strides(), g.padding_l(),
+                               g.padding_r(kTransposed));
+    return choose<typename O::Fwd>(
+        g, "fwd", [&] { return typename O::Fwd::primitive_desc(desc, cpu_engine()); });
+  }
+
+  void ensure_backward_data(const Geometry& g) {
+    if (bwd_data) return;
+    typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
+                                   activation(g.dst_dims()), g.strides(), g.padding_l(),
+                                   g.padding_r(kTransposed));
+    bwd_data_pd.emplace(choose<typename O::BwdData>(g, "bwd_data", [&] {
+      return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd);
+    }));
+    bwd_data.emplace(*bwd_data_pd);
+  }
+
+  void ensure_backward_weights(const Geometry& g) {
+    if (bwd_weights) return;
+    typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
+                                      bias_desc(g), activation(g.dst_dims()), g.strides(),
+                                      g.padding_l(), g.padding_r(kTransposed));
+    bwd_weights_pd.emplace(choose<typename O::BwdWeights>(g, "bwd_weights", [&] {
+      return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd);
+    }));
+    bwd_weights.emplace(*bwd_weights_pd);
+  }
+};
+
+// The one Layer (Primitives or TapLayer) of each geometry, built on first use.
+template <class Layer>
+Layer& layer_for(const Geometry& g) {
+  static std::mutex mutex;
+  static std::map<Geometry, std::unique_ptr<Layer>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[g];
+  if (!slot) slot = std::make_unique<Layer>(g);
+  return *slot;
+}
+
+template <bool kTransposed>
+Primitives<kTransposed>& primitives_for(const Geometry& g) {
+  return layer_for<Primitives<kTransposed>>(g);
+}
+
+dn::memory wrap(const dn::memory::desc& desc, const torch::Tensor& t) {
+  return dn::memory(desc, cpu_engine(), t.data_ptr());
+}
+
+dn::memory::desc user_weight_desc(const Geometry& g, Tag tag) {
+  return dn::memory::desc(g.weight_dims(), kF32, tag);
+}
+
+template <bool kTransposed>
+Geometry geometry(const torch::Tensor& x, const torch::Tensor& weight, bool bias, int64_t stride,
+                  int64_t padding, int64_t output_padding) {
+  TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && weight.size(2) == weight.size(3),
+              "fast (de)convolution needs 4-d input and square kernels");
+  Geometry g{};
+  g.batch = x.size(0);
+  g.c_in = x.size(1);
+  g.h_in = x.size(2);
+  g.w_in = x.size(3);
+  g.c_out = kTransposed ? weight.size(1) : weight.size(0);
+  g.kernel = weight.size(2);
+  g.stride = stride;
+  g.padding = padding;
+  auto out = [&](int64_t in) {
+    return kTransposed ? (in - 1) * stride - 2 * padding + g.kernel + output_padding
+                       : (in + 2 * padding - g.kernel) / stride + 1;
+  };
+  g.h_out = out(g.h_in);
+  g.w_out = out(g.w_in);
+  g.bias = bias;
+  g.threads = torch::get_num_threads();
+  TORCH_CHECK(g.c_in == (kTransposed ? weight.size(0) : weight.size(1)),
+              "fast (de)convolution: input channels do not match the weight");
+  return g;
+}
+
+// ------------------------------------------------------------------ small layers: per-tap GEMMs
+
+// A layer in convolution terms (tap_gemm_conv.h): a transposed convolution's large side, its
+// output, is the convolution's input.
+template <bool kTransposed>
+TapConvShape tap_shape(const Geometry& g) {
+  if (!kTransposed) {
+    return {g.batch, g.c_in,  g.h_in,   g.w_in,   g.c_out,
+            g.h_out, g.w_out, g.kernel, g.stride, g.padding};
+  }
+  return {g.batch, g.c_out, g.h_out,  g.w_out,  g.c_in,
+          g.h_in,  g.w_in,  g.kernel, g.stride, g.padding};
+}
+
+// LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO
+// (forward, weight gradient) and HOWI (input gradient), each reordered once per version.
+template <bool kTransposed>
+struct TapLayer {
+  WeightSlot hwio_slot, howi_slot;
+  std::optional<dn::memory> weight_grad;  // HWIO, reordered into LibTorch's layout after use
+  dn::memory::desc torch_desc, hwio_desc, howi_desc;
+
+  explicit TapLayer(const Geometry& g) {
+    const TapConvShape s = tap_shape<kTransposed>(g);
+    const int64_t o = s.c_out, i = s.c_in, k = s.kernel;
+    dn::memory::dims dims{o, i, k, k};
+    torch_desc = dn::memory::desc(dims, kF32, Tag::oihw);
+    hwio_desc = dn::memory::desc(dims, kF32, Tag::hwio);
+    howi_desc = dn::memory::desc(dims, kF32, dn::memory::dims{k * i, 1, o * k * i, i});
+  }
+  const float* hwio(const torch::Tensor& w) { return get(hwio_slot, hwio_desc, w); }
+  const float* howi(const torch::Tensor& w) { return get(howi_slot, howi_desc, w); }
+
+ private:
+  const float* get(WeightSlot& slot, const dn::memory::desc& desc, const torch::Tensor& w) {
+    return static_cast<const float*>(slot.get(desc, torch_desc, w).get_data_handle());
+  }
+};
+
+template <bool kTransposed>
+bool uses_tap_gemm(const Geometry& g) {
+  return tap_conv_suits(tap_shape<kTransposed>(g));
+}
+
+const float* data(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
+
+template <bool kTransposed>
+torch::Tensor tap_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
+  auto y = torch::empty(g.dst_dims(), x.options().memory_format(kChannelsLast));
+  if (kTransposed) {
+    tap_conv_input_gradient(s, data(x), layer.howi(weight), data(bias), y.data_ptr<float>());
+  } else {
+    tap_conv_forward(s, data(x), layer.hwio(weight), data(bias), y.data_ptr<float>());
+  }
+  return y;
+}
+
+template <bool kTransposed>
+torch::Tensor tap_backward_data(const Geometry& g, const torch::Tensor& grad_y,
+                                const torch::Tensor& weight) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
+  auto grad_x = torch::empty(g.src_dims(), grad_y.options().memory_format(kChannelsLast));
+  if (kTransposed) {
+    tap_conv_forward(s, data(grad_y), layer.hwio(weight), nullptr, grad_x.data_ptr<float>());
+  } else {
+    tap_conv_input_gradient(s, data(grad_y), layer.howi(weight), nullptr, grad_x.data_ptr<float>());
+  }
+  return grad_x;
+}
+
+template <bool kTransposed>
+std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
+                                                             const torch::Tensor& x,
+                                                             const torch::Tensor& grad_y,
+                                                             const torch::Tensor& weight) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  auto& layer = layer_for<TapLayer<kTransposed>>(g);
+  if (!layer.weight_grad) layer.weight_grad.emplace(layer.hwio_desc, cpu_engine());
+  auto* hwio = static_cast<float*>(layer.weight_grad->get_data_handle());
+  // The convolution's input is the large side: x for a convolution, grad_y for a transposed one.
+  if (kTransposed) {
+    tap_conv_weight_gradient(s, data(grad_y), data(x), hwio);
+  } else {
+    tap_conv_weight_gradient(s, data(x), data(grad_y), hwio);
+  }
+  auto grad_w = torch::empty_like(weight, at::MemoryFormat::Contiguous);
+  auto user = wrap(layer.torch_desc, grad_w);
+  dn::reorder(*layer.weight_grad, user).execute(cpu_stream(), *layer.weight_grad, user);
+  cpu_stream().wait();
+  torch::Tensor grad_b;
+  if (g.bias) grad_b = grad_y.sum({0, 2, 3});
+  return {grad_w, grad_b};
+}
+
+// ------------------------------------------------------------------------- oneDNN primitives
+
+template <bool kTransposed>
+torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_forward<kTransposed>(g, x, weight, bias);
+  auto& p = primitives_for<kTransposed>(g);
+  auto y = torch::empty(p.fwd_pd.dst_desc().dims(), x.options().memory_format(kChannelsLast));
+  std::unordered_map<int, dn::memory> args{
+      {DNNL_ARG_SRC, wrap(p.fwd_pd.src_desc(), x)},
+      {DNNL_ARG_WEIGHTS,
+       p.fwd_weight.get(p.fwd_pd.weights_desc(), user_weight_desc(g, Ops<kTransposed>::kWeightTag),
+                        weight)},
+      {DNNL_ARG_DST, wrap(p.fwd_pd.dst_desc(), y)}};
+  if (g.bias) args.emplace(DNNL_ARG_BIAS, wrap(p.fwd_pd.bias_desc(), bias));
+  p.fwd.execute(cpu_stream(), args);
+  cpu_stream().wait();
+  return y;
+}
+
+template <bool kTransposed>
+torch::Tensor run_backward_data(const Geometry& g, const torch::Tensor& grad_y,
+                                const torch::Tensor& weight) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_data<kTransposed>(g, grad_y, weight);
+  auto& p = primitives_for<kTransposed>(g);
+  p.ensure_backward_data(g);
+  auto& pd = *p.bwd_data_pd;
+  auto grad_x =
+      torch::empty(pd.diff_src_desc().dims(), grad_y.options().memory_format(kChannelsLast));
+  p.bwd_data->execute(
+      cpu_stream(),
+      {{DNNL_ARG_DIFF_DST, wrap(pd.diff_dst_desc(), grad_y)},
+       {DNNL_ARG_WEIGHTS,
+        p.bwd_data_weight.get(pd.weights_desc(), user_weight_desc(g, Ops<kTransposed>::kWeightTag),
+                              weight)},
+       {DNNL_ARG_DIFF_SRC, wrap(pd.diff_src_desc(), grad_x)}});
+  cpu_stream().wait();
+  return grad_x;
+}
+
+// Returns (grad_weight in the weight's torch layout, grad_bias or undefined).
+template <bool kTransposed>
+std::pair<torch::Tensor, torch::Tensor> run_backward_weights(const Geometry& g,
+                                                             const torch::Tensor& x,
+                                                             const torch::Tensor& grad_y,
+                                                             const torch::Tensor& weight) {
+  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_weights<kTransposed>(g, x, grad_y, weight);
+  auto& p = primitives_for<kTransposed>(g);
+  p.ensure_backward_weights(g);
+  auto& pd = *p.bwd_weights_pd;
+  auto grad_w = torch::empty_like(weight, at::MemoryFormat::Contiguous);
+  auto user = wrap(user_weight_desc(g, Ops<kTransposed>::kWeightTag), grad_w);
+  bool direct = pd.diff_weights_desc() == user.get_desc();
+  if (!direct && !p.diff_weight_scratch) {
+    p.diff_weight_scratch.emplace(pd.diff_weights_desc(), cpu_engine());
+  }
+  std::unordered_map<int, dn::memory> args{
+      {DNNL_ARG_SRC, wrap(pd.src_desc(), x)},
+      {DNNL_ARG_DIFF_DST, wrap(pd.diff_dst_desc(), grad_y)},
+      {DNNL_ARG_DIFF_WEIGHTS, direct ? user : *p.diff_weight_scratch}};
+  torch::Tensor grad_b;
+  if (g.bias) {
+    grad_b = torch::empty({g.c_out}, grad_y.options());
+    args.emplace(DNNL_ARG_DIFF_BIAS, wrap(pd.diff_bias_desc(), grad_b));
+  }
+  p.bwd_weights->execute(cpu_stream(), args);
+  if (!direct) {
+    dn::reorder(*p.diff_weight_scratch, user).execute(cpu_stream(), *p.diff_weight_scratch, user);
+  }
+  cpu_stream().wait();
+  return {grad_w, grad_b};
+}
+
+template <bool kTransposed>
+class ConvFunction : public torch::autograd::Function<ConvFunction<kTransposed>> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, const torch::Tensor& bias,
+                               int64_t stride, int64_t padding, int64_t output_padding) {
+    auto x_nhwc = x.contiguous(kChannelsLast);
+    auto w = weight.contiguous();
+    Geometry g = geometry<kTransposed>(x_nhwc, w, bias.defined(), stride, padding, output_padding);
+    ctx->save_for_backward({x_nhwc, w});
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
+    ctx->saved_data["output_padding"] = output_padding;
+    ctx->saved_data["bias"] = bias.defined();
+    return run_forward<kTransposed>(g, x_nhwc, w, bias.defined() ? bias.contiguous() : bias);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& w = saved[1];
+    Geometry g = geometry<kTransposed>(
+        x, w, ctx->saved_data["bias"].toBool(), ctx->saved_data["stride"].toInt(),
+        ctx->saved_data["padding"].toInt(), ctx->saved_data["output_padding"].toInt());
+    auto grad_y = grads[0].contiguous(kChannelsLast);
+    torch::Tensor grad_x, grad_w, grad_b;
+    if (ctx->needs_input_grad(0)) grad_x = run_backward_data<kTransposed>(g, grad_y, w);
+    if (ctx->needs_input_grad(1) || ctx->needs_input_grad(2)) {
+      std::tie(grad_w, grad_b) = run_backward_weights<kTransposed>(g, x, grad_y, w);
+    }
+    return {grad_x, grad_w, grad_b, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+const char* isa_name(dn::cpu_isa isa) {
+  switch (isa) {
+    case dn::cpu_isa::avx512_core_amx:
+      return "avx512_core_amx";
+    case dn::cpu_isa::avx512_core_bf16:
+      return "avx512_core_bf16";
+    case dn::cpu_isa::avx512_core_vnni:
+      return "avx512_core_vnni";
+    case dn::cpu_isa::avx512_core:
+      return "avx512_core";
+    case dn::cpu_isa::avx2_vnni:
+      return "avx2_vnni";
+    case dn::cpu_isa::avx2:
+      return "avx2";
+    case dn::cpu_isa::avx:
+      return "avx";
+    case dn::cpu_isa::sse41:
+      return "sse41";
+    default:
+      return "other";
+  }
+}
+
+// LibTorch 1.13's custom functions cannot take an undefined tensor, so "no bias" becomes zeros.
+torch::Tensor defined_bias(const torch::Tensor& bias, int64_t channels) {
+  return bias.defined() ? bias : torch::zeros({channels});
+}
+
+}  // namespace
+
+torch::Tensor fast_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias, int64_t stride, int64_t padding) {
+  return ConvFunction<false>::apply(x, weight, defined_bias(bias, weight.size(0)), stride, padding,
+                                    int64_t{0});
+}
+
+torch::Tensor fast_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight,
+                                    const torch::Tensor& bias, int64_t stride, int64_t padding,
+                                    int64_t output_padding) {
+  return ConvFunction<true>::apply(x, weight, defined_bias(bias, weight.size(1)), stride, padding,
+                                   output_padding);
+}
+
+namespace {
+// The explicit padding of a conv module's options (a c10::variant in LibTorch 1.x, a
+// std::variant later: `using std::get_if` plus argument-dependent lookup finds either).
+template <class Padding>
+int64_t explicit_padding(const Padding& padding) {
+  using std::get_if;
+  const auto* explicit_value = get_if<torch::ExpandingArray<2>>(&padding);
+  TORCH_CHECK(explicit_value != nullptr, "fast (de)convolution needs explicit padding");
+  return (*explicit_value)->at(0);
+}
+}  // namespace
+
+torch::Tensor fast_forward(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+  const auto& o = conv.options;
+  return fast_conv2d(x, conv.weight, conv.bias, o.stride()->at(0), explicit_padding(o.padding()));
+}
+
+torch::Tensor fast_forward(torch::nn::ConvTranspose2dImpl& deconv, const torch::Tensor& x) {
+  const auto& o = deconv.options;
+  return fast_conv_transpose2d(x, deconv.weight, deconv.bias, o.stride()->at(0),
+                               explicit_padding(o.padding()), o.output_padding()->at(0));
+}
+
+bool fast_kernels_support(const torch::Tensor& x) {
+  return x.device().is_cpu() && x.scalar_type() == torch::kFloat;
+}
+
+std::string onednn_info() {
+  const dnnl_version_t* v = dnnl_version();
+  std::ostringstream out;
+  out << "oneDNN " << v->major << "." << v->minor << "." << v->patch
+      << " (cpu_runtime=" << (v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other")
+      << ", isa=" << isa_name(dn::get_effective_cpu_isa()) << ")";
+  return out.str();
+}
+
+}  // namespace dcgan::kernels

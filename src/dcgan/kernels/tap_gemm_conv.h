@@ -1,0 +1,51 @@
+// Convolution for layers whose small side is a few pixels (the DCGAN's 8df x s4 x s4 end of D
+// and start of G: 2x2 at 32 px, 3x3 at 48, 4x4 at 64), as matrix products over the valid taps
+// only. oneDNN's direct kernels vectorise along an output row; with 2-4 pixels per row most of
+// their work is padding (at 3x3 a third of the taps fall outside the image) and they reach
+// 40-55% of the sgemm peak there, against 85-95% on the larger layers.
+//
+// For every output pixel (oy, ox) and kernel row ky that lands inside the image, the valid
+// kernel columns form one contiguous run of input pixels in NHWC (x0..x1, all channels) and
+// one contiguous block of an HWIO weight ((ky, kx0..kx1), all input channels, all output
+// channels; the input gradient reads it as HOWI), so the layer is a few dozen sgemm calls with M =
+// batch, K = run length x C_in, N = C_out, none of them touching padding. The two threads split the
+// output channels (or the batch, where the outputs of different pixels overlap), each calling a
+// one-thread sgemm.
+//
+// Everything here is in convolution terms: `in` is the large side, `out` the small side. A
+// transposed convolution is the same layer read backwards (its forward pass is
+// tap_conv_input_gradient, its input gradient is tap_conv_forward).
+#pragma once
+
+#include <cstdint>
+
+namespace dcgan::kernels {
+
+struct TapConvShape {
+  int64_t batch, c_in, h_in, w_in, c_out, h_out, w_out, kernel, stride, padding;
+};
+
+// Whether the per-tap products beat oneDNN's direct kernels: an output of at most 16 pixels
+// (measured on AVX-512: 2.5-4x faster at 2x2 and 3x3, 1.1-1.4x at 4x4, even at 6x6 and slower
+// from 8x8 on).
+bool tap_conv_suits(const TapConvShape& s);
+
+// out (B, h_out, w_out, c_out) = in (B, h_in, w_in, c_in) (*) weight + bias. weight_hwio is
+// (k, k, c_in, c_out); bias (c_out) may be null.
+void tap_conv_forward(const TapConvShape& s, const float* in, const float* weight_hwio,
+                      const float* bias, float* out);
+
+// in_grad (B, h_in, w_in, c_in) = the adjoint of the convolution applied to out_grad
+// (B, h_out, w_out, c_out), plus bias (c_in, may be null) at every pixel. This is also a
+// transposed convolution's forward pass. weight_howi is (k, c_out, k, c_in): for a kernel row,
+// the block (c_out) x (a run of columns x c_in) is then one matrix, which sgemm reads 1.4x
+// faster than the transposed HWIO block.
+void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const float* weight_howi,
+                             const float* bias, float* in_grad);
+
+// weight_grad_hwio (k, k, c_in, c_out) = the gradient of sum(out * out_grad) with respect to
+// the weight, given the layer's input `in`.
+void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const float* out_grad,
+                              float* weight_grad_hwio);
+
+}  // namespace dcgan::kernels
