@@ -14,6 +14,7 @@ void setup_sample(CLI::App& app) {
   cmd->add_option("--device", c->device, "auto, cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--seed", c->seed, "Seed of the latent vectors")->capture_default_str();
   cmd->add_option("--n", c->n, "Number of images for --grid / --out-dir / --sweep-dim")->capture_default_str();
+  cmd->add_option("--z", c->z_file, "JSON file of latents ({\"z\": [[...], ...]}, e.g. from dcgan serve) for --grid / --out-dir, instead of --seed/--n");
   cmd->add_option("--grid", c->grid, "Write a grid of the images (PNG/JPEG)");
   cmd->add_option("--out-dir", c->out_dir, "Write the images one file each");
   cmd->add_option("--interpolate", c->interpolate, "SEED_A,SEED_B: a strip between two latent vectors")->delimiter(',')->expected(2);

@@ -16,6 +16,7 @@
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
 #include "dcgan/gan/images.h"
+#include "dcgan/kernels/choices.h"
 #include "dcgan/vision/gif_writer.h"
 #include "dcgan/vision/grid.h"
 #include "dcgan/vision/image_io.h"
@@ -115,6 +116,36 @@ torch::Tensor sample_latents(const LoadedModel& loaded, int64_t n, uint64_t seed
                                    : torch::rand({n, z_dim}, gen) * 2 - 1;
 }
 
+torch::Tensor latents_from_json(const Json& json, int64_t z_dim, const std::string& source) {
+  const Json* z = json.is_object() && json.contains("z") ? &json.at("z") : nullptr;
+  if (z == nullptr || !z->is_array() || z->empty()) {
+    throw DataError(source + ": no latents; expected {\"z\": [[" + std::to_string(z_dim) +
+                    " numbers], ...]} or {\"z\": [" + std::to_string(z_dim) + " numbers]}");
+  }
+  const bool one = !z->front().is_array();
+  const size_t n = one ? 1 : z->size();
+  if (n > 100000) throw DataError(source + ": more than 100000 latents");
+  auto out = torch::empty({static_cast<int64_t>(n), z_dim});
+  auto rows = out.accessor<float, 2>();
+  for (size_t i = 0; i < n; ++i) {
+    const Json& row = one ? *z : z->at(i);
+    const std::string which = one ? "z" : "z[" + std::to_string(i) + "]";
+    if (!row.is_array() || static_cast<int64_t>(row.size()) != z_dim) {
+      throw DataError(source + ": " + which + " must be " + std::to_string(z_dim) +
+                      " numbers (the run's z dimension), got " +
+                      (row.is_array() ? std::to_string(row.size()) : std::string(row.type_name())));
+    }
+    for (int64_t k = 0; k < z_dim; ++k) {
+      const Json& v = row[k];
+      if (!v.is_number() || !std::isfinite(v.get<double>())) {
+        throw DataError(source + ": " + which + "[" + std::to_string(k) + "] is not a finite number");
+      }
+      rows[i][k] = static_cast<float>(v.get<double>());
+    }
+  }
+  return out;
+}
+
 torch::Tensor generate(const LoadedModel& loaded, const torch::Tensor& z, int64_t batch) {
   return generate_images(*loaded.generator, z, loaded.device, batch);
 }
@@ -127,6 +158,9 @@ torch::Tensor score(const LoadedModel& loaded, const torch::Tensor& images_uint8
 void SampleConfig::validate() const {
   require(!run_dir.empty() || !checkpoint.empty(), "give --run RUN or --checkpoint FILE");
   require(n >= 1 && n <= 100000, "--n must be between 1 and 100000");
+  require(z_file.empty() || !grid.empty() || !out_dir.empty(),
+          "--z FILE gives the latents of --grid or --out-dir; give one of them");
+  require(z_file.empty() || top_k == 0, "--z and --top-k exclude each other");
   require(interpolate.empty() || interpolate.size() == 2,
           "--interpolate takes two seeds: SEED_A,SEED_B");
   require(interpolate.empty() || !strip.empty(), "--interpolate needs --strip FILE for the strip");
@@ -142,7 +176,7 @@ void SampleConfig::validate() const {
 std::string SampleConfig::to_string() const {
   std::ostringstream out;
   out << "SampleConfig(run=" << run_dir << ", checkpoint=" << checkpoint << ", seed=" << seed
-      << ", n=" << n << ", grid=" << grid << ", out_dir=" << out_dir << ", strip=" << strip
+      << ", n=" << n << ", z=" << z_file << ", grid=" << grid << ", out_dir=" << out_dir << ", strip=" << strip
       << ", sweep_dir=" << sweep_dir << ", gif=" << gif << ", top_k=" << top_k << "/" << from
       << ")";
   return out.str();
@@ -156,7 +190,16 @@ std::vector<std::string> run_sampling(const SampleConfig& c) {
 
   if (!c.grid.empty() || !c.out_dir.empty()) {
     torch::Tensor images;
-    if (c.top_k > 0) {  // pytorch-book's generate mode: draw `from`, keep D's best `top_k`
+    if (!c.z_file.empty()) {
+      const Json file = read_json_file(c.z_file);
+      // The server that wrote the file records the oneDNN implementations it generated with,
+      // so that the same machine and thread count sum exactly as it did (kernels/choices.h).
+      if (file.is_object() && file.contains("kernel_choices")) {
+        kernels::replay_kernel_choices(
+            kernels::kernel_choices_from_json(file.at("kernel_choices"), c.z_file));
+      }
+      images = generate(loaded, latents_from_json(file, loaded.model.z_dim, c.z_file));
+    } else if (c.top_k > 0) {  // pytorch-book's generate mode: draw `from`, keep D's best `top_k`
       auto candidates = generate(loaded, sample_latents(loaded, c.from, c.seed));
       auto order = std::get<1>(score(loaded, candidates).sort(0, /*descending=*/true));
       images = candidates.index_select(0, order.narrow(0, 0, c.top_k));

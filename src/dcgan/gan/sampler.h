@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dcgan/core/json.h"
 #include "dcgan/gan/models.h"
 
 namespace dcgan::gan {
@@ -32,6 +33,10 @@ LoadedModel load_for_sampling(const std::string& run_dir, const std::string& che
 
 // z for `n` images from `seed`, in the run's z distribution: (n, Z).
 torch::Tensor sample_latents(const LoadedModel& loaded, int64_t n, uint64_t seed);
+// Latents written as JSON (`dcgan serve`'s z download, `dcgan sample --z`): {"z": [[...], ...]}
+// for several or {"z": [...]} for one, each of z_dim finite numbers, as float32 (n, Z). Throws
+// DataError naming `source` and what is wrong.
+torch::Tensor latents_from_json(const Json& json, int64_t z_dim, const std::string& source);
 // G(z) as uint8 images (n, C, S, S), computed in batches of `batch`.
 torch::Tensor generate(const LoadedModel& loaded, const torch::Tensor& z, int64_t batch = 256);
 // D's logits for uint8 images (n), used to rank samples.
@@ -43,6 +48,7 @@ struct SampleConfig {
   std::string device = "auto";
   uint64_t seed = 0;
   int n = 64;
+  std::string z_file;                 // --grid/--out-dir images of these latents, not --seed/--n
   std::string grid;                   // write a grid of n images here
   std::string out_dir;                // write n single images here (sample-NNNNN.png)
   std::vector<uint64_t> interpolate;  // two seeds: write a strip between their z
