@@ -16,12 +16,19 @@ torch::Device choose_device(const std::string& spec) {
                         ": CUDA is not available in this build or on this machine (use "
                         "--device cpu, or build against a CUDA LibTorch)");
     }
+    torch::Device device(torch::kCUDA);
     try {
-      return torch::Device(spec);
+      device = torch::Device(spec);
     } catch (const c10::Error&) {
       throw ConfigError("--device '" + spec +
                         "' is not a valid device (use auto, cpu, cuda or cuda:N)");
     }
+    const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+    if (device.has_index() && device.index() >= count) {
+      throw ConfigError("--device " + spec + ": this machine has " + std::to_string(count) +
+                        " CUDA device(s), numbered from 0");
+    }
+    return device;
   }
   throw ConfigError("--device must be auto, cpu or cuda[:N] (got '" + spec + "')");
 }
