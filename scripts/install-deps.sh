@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Installs every Debian package the build, tests, demo and benchmarks need.
+# Installs every Debian package the build, tests, demo, benchmarks and fuzz build need.
 # Idempotent: apt-get runs only when a package is missing. Works as root (or via sudo).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libtorch-dev libopenblas0-openmp libdnnl-dev
+  libtorch-dev libgloo-dev libopenblas0-openmp libdnnl-dev
   libopencv-dev opencv-data
   libcurl4-openssl-dev libssl-dev libgumbo-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev
   libgtest-dev libcpp-httplib-dev
   python3-torch python3-opencv python3-numpy python3-requests python3-bs4
   clang-format
+  clang libclang-rt-14-dev zlib1g-dev
   chromium
   strace
 )

@@ -1,0 +1,75 @@
+// A data-parallel job's process group on PyTorch's c10d: a TCPStore rendezvous at rank 0's
+// address, then Gloo (CPU tensors) or NCCL (CUDA tensors, on LibTorch builds with NCCL). Every
+// rank calls the same collectives in the same order. A rank that dies or hangs makes the
+// others' next collective fail within the timeout; the failure is reported as one line naming
+// the rank(s) that went silent, found through heartbeats each rank writes to the store.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dcgan/dist/env.h"
+
+namespace c10d {
+class Store;
+}
+
+namespace dcgan::dist {
+
+struct GroupOptions {
+  std::string backend = "auto";              // auto (nccl for CUDA, else gloo) | gloo | nccl
+  std::chrono::seconds timeout{60};          // --dist-timeout: rendezvous and every collective
+  int64_t bucket_bytes = int64_t{25} << 20;  // average() reduces at most this much at once
+};
+
+class Group {
+ public:
+  // Joins the group; returns once every rank has. `cuda`: the tensors will live on CUDA.
+  // Throws ConfigError for a backend this build lacks (nccl without CUDA), NetworkError when
+  // the rendezvous does not complete within the timeout.
+  Group(const DistEnv& env, const GroupOptions& options, bool cuda);
+  ~Group();
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+
+  int rank() const { return env_.rank; }
+  int size() const { return env_.world_size; }
+  const std::string& backend() const { return backend_; }
+
+  // Every rank's tensors replaced by their mean over the ranks (in place), in buckets of at
+  // most bucket_bytes flattened into one buffer each.
+  void average(const std::vector<torch::Tensor>& tensors);
+  // Sums in place over the ranks.
+  void sum(const std::vector<torch::Tensor>& tensors);
+  // Every rank's tensors replaced by rank `root`'s (in place).
+  void broadcast(const std::vector<torch::Tensor>& tensors, int root = 0);
+  void barrier();
+
+  // Bytes average() moved per call so far (its last call), for the benchmark.
+  int64_t last_average_bytes() const { return last_average_bytes_; }
+
+ private:
+  struct Impl;
+  template <class Run>
+  void collective(const char* what, Run run);
+  [[noreturn]] void fail(const char* what, const std::string& error);
+  std::vector<int> silent_ranks();
+  void heartbeat_loop();
+
+  DistEnv env_;
+  GroupOptions options_;
+  std::string backend_;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> stopping_{false};
+  std::thread heartbeat_;
+  int64_t last_average_bytes_ = 0;
+};
+
+}  // namespace dcgan::dist
