@@ -3,6 +3,7 @@
 // over the byte limit, and cancellation.
 #include <gtest/gtest.h>
 
+#include "dcgan/core/error.h"
 #include "dcgan/crawl/http_client.h"
 #include "fixture_site.h"
 
@@ -108,6 +109,19 @@ TEST_F(HttpClientTest, RefusesNonHttpUrls) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.attempts, 0);
   EXPECT_EQ(site_.requests(), 0);
+}
+
+TEST_F(HttpClientTest, AnOptionLibcurlRefusesIsAnErrorNamingIt) {
+  // A limit that silently did not apply would leave every transfer unbounded.
+  HttpOptions options = fast_options();
+  options.low_speed_bytes = -1;
+  try {
+    HttpClient http(options, limiter_);
+    ADD_FAILURE() << "a negative low-speed limit was accepted";
+  } catch (const dcgan::NetworkError& e) {
+    EXPECT_NE(std::string(e.what()).find("refused CURLOPT_LOW_SPEED_LIMIT"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(HttpClientTest, StopsWhenCancelled) {

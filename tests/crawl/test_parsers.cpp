@@ -182,6 +182,74 @@ TEST(MoebooruJson, NumbersNoIntegerHoldsReadAsUnknown) {
   EXPECT_EQ(listing.posts[1].width, 640);
 }
 
+TEST(ServerJson, DeepOrHugeJsonIsRefusedBeforeParsing) {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  std::string why;
+  EXPECT_FALSE(parse_server_json(nested(kMaxJsonDepth), &why).is_discarded()) << why;
+  EXPECT_TRUE(parse_server_json(nested(kMaxJsonDepth + 1), &why).is_discarded());
+  EXPECT_NE(why.find("deeper than 64 levels"), std::string::npos) << why;
+  // Brackets inside strings are text, escaped quotes included.
+  const std::string in_string =
+      "[\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"]";
+  EXPECT_FALSE(parse_server_json(in_string, &why).is_discarded()) << why;
+  std::string many = "[";
+  for (int64_t i = 0; i <= kMaxJsonContainers; ++i) many += i ? ",[]" : "[]";
+  EXPECT_TRUE(parse_server_json(many + "]", &why).is_discarded());
+  EXPECT_NE(why.find("more than 200000 arrays and objects"), std::string::npos) << why;
+  // Copying the parsed {"posts": ...} recursed once per level: this overflowed the stack.
+  EXPECT_THROW(parse_moebooru_json(R"({"posts":)" + nested(1000000) + "}", "http://h/post.json"),
+               dcgan::DataError);
+  EXPECT_TRUE(parse_server_json("{oops", &why).is_discarded());
+  EXPECT_NE(why.find("not valid JSON"), std::string::npos) << why;
+}
+
+TEST(MoebooruHtml, PagesNestedTooDeepOrTooLargeAreRefusedBeforeParsing) {
+  auto repeat = [](const std::string& unit, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += unit;
+    return out;
+  };
+  auto refused = [](const std::string& body) {
+    try {
+      parse_moebooru_html(body, kPage);
+      return std::string();
+    } catch (const dcgan::DataError& e) {
+      return std::string(e.what());
+    }
+  };
+  // 500 open elements are still a page (malformed, but a browser would show it).
+  EXPECT_EQ(refused("<html><body>" + repeat("<div>", 500)), "");
+  EXPECT_NE(refused("<html><body>" + repeat("<div>", 600)).find("deeper than 512"),
+            std::string::npos);
+  // A slash does not close an HTML element, and quotes hide a '>' only in an attribute value.
+  EXPECT_NE(refused(repeat("<div/>", 600)).find("deeper than 512"), std::string::npos);
+  EXPECT_NE(refused("<p '>" + repeat("<div>", 600) + "'>").find("deeper than 512"),
+            std::string::npos);
+  // Closed elements do not add up; raw text is not markup.
+  EXPECT_EQ(refused(repeat("<div><span>x</span></div>", 1000)), "");
+  EXPECT_EQ(refused("<script>" + repeat("<div>", 10000) + "</script>"), "");
+  // Formatting elements left open are re-created in every later block: 300 of them and 1000
+  // paragraphs make 300,000 elements from 8 kB.
+  std::string bomb;
+  for (int i = 0; i < 300; ++i) bomb += "<b id=" + std::to_string(i) + ">";
+  EXPECT_NE(refused(bomb + repeat("<p>x</p>", 1000)).find("more than 200000 HTML nodes"),
+            std::string::npos);
+  // So are attributes: each is a node of gumbo's.
+  EXPECT_NE(refused("<p " + repeat("a ", 250000) + ">").find("more than 200000 HTML nodes"),
+            std::string::npos);
+}
+
+TEST(MoebooruHtml, UnclosedPostRegisterTakesTheRestOfTheScript) {
+  const std::string post =
+      R"({"id":5,"md5":"0123456789abcdef0123456789abcdef","preview_url":"/p.jpg"})";
+  std::string script = "Post.register(" + post + ")\n";
+  for (int i = 0; i < 1000; ++i) script += "Post.register({";
+  ListingPage listing = parse_moebooru_html(page("", kNext, script), kPage);
+  ASSERT_EQ(listing.posts.size(), 1u);
+  EXPECT_EQ(listing.posts[0].id, 5);
+  EXPECT_EQ(listing.unusable_entries, 1);
+}
+
 TEST(DanbooruJson, FieldsAndRestrictedPosts) {
   std::string body =
       R"([{"id":7,"md5":"0123456789abcdef0123456789abcdef","rating":"g","tag_string":"a b",)"

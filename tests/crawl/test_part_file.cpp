@@ -99,6 +99,37 @@ TEST(PartFile, RefusesHtmlAndWrongMd5AndCleansUp) {
   EXPECT_TRUE(fs::is_empty(tmp.path()));  // nothing handed over: nothing left
 }
 
+TEST(PartFile, RefusesImagesCutShort) {
+  // A Content-Length shorter than the file makes the transfer end "successfully" early.
+  TempDir tmp;
+  fixture::FixtureSite site;
+  const std::string jpg = site.file_bytes(site.ids().front(), "preview");
+  const std::string png = site.file_bytes(site.ids().front(), "original");
+  std::string webp =
+      "RIFF" + std::string("\x40\x00\x00\x00", 4) + "WEBPVP8 " + std::string(40, 'w');
+  for (const auto& [bytes, missing] : std::vector<std::pair<std::string, std::string>>{
+           {jpg.substr(0, jpg.size() - 100), "JPEG without its end-of-image marker"},
+           {png.substr(0, png.size() - 6), "PNG without its IEND chunk"},
+           {webp, "its header says 72"}}) {
+    PartFile part(tmp.path(), "konachan-8");
+    part.begin();
+    ASSERT_EQ(part.write(bytes.data(), bytes.size()), "");
+    const std::string problem = part.verify("");
+    EXPECT_NE(problem.find("incomplete image"), std::string::npos) << problem;
+    EXPECT_NE(problem.find(missing), std::string::npos) << problem;
+  }
+  for (const std::string& whole : {jpg, png, webp + std::string(20, 'w'), jpg + "trailing"}) {
+    PartFile part(tmp.path(), "konachan-9");
+    part.begin();
+    // In small pieces: the tail kept across writes is what is checked.
+    for (size_t i = 0; i < whole.size(); i += 7) {
+      ASSERT_EQ(part.write(whole.data() + i, std::min<size_t>(7, whole.size() - i)), "");
+    }
+    EXPECT_EQ(part.verify(""), "");
+  }
+  EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
 TEST(PartFile, RemovesStalePartsOfKnownSitesOnly) {
   TempDir tmp;
   for (const char* name : {"konachan-1.part", "danbooru-2.part", "mine.part", "konachan-3.jpg"}) {

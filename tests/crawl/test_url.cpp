@@ -40,6 +40,16 @@ TEST(Url, OriginNamesSchemeHostAndPort) {
   EXPECT_EQ(url_origin("http://127.0.0.1:9000/x.jpg"), "http://127.0.0.1:9000");
 }
 
+TEST(Url, SameHostAllowsOnlyItsPortOrTheSchemesDefault) {
+  EXPECT_TRUE(same_host("http://h.example:8080/a", "http://h.example:8080/b"));
+  EXPECT_TRUE(same_host("http://h.example/a", "https://H.EXAMPLE/b"));  // an upgrade
+  EXPECT_TRUE(same_host("http://h.example:8080/a", "https://h.example/b"));
+  EXPECT_FALSE(same_host("http://h.example/a", "http://cdn.h.example/b"));
+  EXPECT_FALSE(same_host("http://127.0.0.1:8080/a", "http://localhost:8080/b"));
+  EXPECT_FALSE(same_host("http://h.example/a", "http://h.example:22/b"));
+  EXPECT_FALSE(same_host("http://h.example/a", "not a url"));
+}
+
 TEST(Url, BasenameIsDecoded) {
   EXPECT_EQ(url_basename("https://h/sample/ab/Konachan.com%20-%201%20sample.jpg"),
             "Konachan.com - 1 sample.jpg");

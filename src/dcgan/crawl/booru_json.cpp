@@ -53,10 +53,9 @@ bool usable(const Post& post) {
 }
 
 Json parse_body(const std::string& body, const std::string& page_url) {
-  Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    throw DataError("listing " + page_url + " is not valid JSON (is --mode/--site right?)");
-  }
+  std::string why;
+  Json doc = parse_server_json(body, &why);
+  if (doc.is_discarded()) throw DataError("listing " + page_url + " " + why);
   return doc;
 }
 
@@ -115,6 +114,41 @@ Post danbooru_post_from_json(const Json& object, const std::string& page_url) {
 
 }  // namespace
 
+Json parse_server_json(std::string_view text, std::string* why) {
+  // One pass over the text: brackets outside strings.
+  int depth = 0;
+  int64_t containers = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth || ++containers > kMaxJsonContainers) {
+        if (why != nullptr) {
+          *why = depth > kMaxJsonDepth
+                     ? "nests arrays and objects deeper than " + std::to_string(kMaxJsonDepth) +
+                           " levels (not a listing)"
+                     : "holds more than " + std::to_string(kMaxJsonContainers) +
+                           " arrays and objects (not a listing)";
+        }
+        return Json(Json::value_t::discarded);
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() && why != nullptr) *why = "is not valid JSON (is --mode/--site right?)";
+  return doc;
+}
+
 Post moebooru_post_from_json(const Json& object, const std::string& page_url) {
   Post post = post_from_json(object, page_url, kMoebooruFields);
   // Deleted posts keep a placeholder thumbnail (deleted-preview.png) but no files.
@@ -126,7 +160,10 @@ Post moebooru_post_from_json(const Json& object, const std::string& page_url) {
 
 ListingPage parse_moebooru_json(const std::string& body, const std::string& page_url) {
   Json doc = parse_body(body, page_url);
-  if (doc.is_object() && doc.contains("posts") && doc["posts"].is_array()) doc = doc["posts"];
+  if (doc.is_object() && doc.contains("posts") && doc["posts"].is_array()) {
+    Json posts = std::move(doc["posts"]);
+    doc = std::move(posts);
+  }
   if (!doc.is_array()) {
     throw DataError("listing " + page_url + " is JSON but not a list of posts");
   }

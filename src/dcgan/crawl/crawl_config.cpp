@@ -124,12 +124,14 @@ void CrawlConfig::validate() const {
   }
   require(limit >= 0, "--limit must be >= 0 (0 = no limit)");
   require(max_bytes >= 1024, "--max-bytes must be at least 1024");
+  require(max_page_bytes >= 1024, "--max-page-bytes must be at least 1024");
   require(per_page >= 0 && per_page <= 1000, "--per-page must be between 0 and 1000");
   require(rate >= 0, "--rate must be >= 0 requests/s (0 = unlimited)");
   require(concurrency >= 1 && concurrency <= 64, "--concurrency must be between 1 and 64");
   require(connect_timeout_s > 0, "--connect-timeout must be > 0 seconds");
   require(low_speed_time_s > 0, "--low-speed-time must be > 0 seconds");
   require(low_speed_bytes >= 1, "--low-speed-bytes must be >= 1");
+  require(max_time_s > 0, "--max-time must be > 0 seconds");
   require(retries >= 0 && retries <= 20, "--retries must be between 0 and 20");
   require(backoff_s >= 0, "--backoff must be >= 0 seconds");
   require(max_retry_after_s >= 0, "--max-retry-after must be >= 0 seconds");
@@ -145,9 +147,10 @@ std::string CrawlConfig::to_string() const {
   for (size_t i = 0; i < ratings.size(); ++i) out << (i ? "," : "") << ratings[i];
   out << " file=" << crawl::to_string(file) << " out=" << out_dir
       << " archive=" << resolved_archive_path() << " limit=" << limit << " max_bytes=" << max_bytes
-      << " per_page=" << per_page << " rate=" << rate << " concurrency=" << concurrency
-      << " connect_timeout=" << connect_timeout_s << " low_speed=" << low_speed_bytes << "B/s for "
-      << low_speed_time_s << "s retries=" << retries << " backoff=" << backoff_s
+      << " max_page_bytes=" << max_page_bytes << " per_page=" << per_page << " rate=" << rate
+      << " concurrency=" << concurrency << " connect_timeout=" << connect_timeout_s
+      << " low_speed=" << low_speed_bytes << "B/s for " << low_speed_time_s
+      << "s max_time=" << max_time_s << " retries=" << retries << " backoff=" << backoff_s
       << " max_retry_after=" << max_retry_after_s << " user_agent='" << resolved_user_agent()
       << "'";
   return out.str();

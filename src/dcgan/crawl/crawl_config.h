@@ -43,6 +43,9 @@ struct CrawlConfig {
   std::string archive_path;  // empty = OUT/crawl.sqlite
   int64_t limit = 0;         // files to fetch or find done; 0 = no limit
   int64_t max_bytes = 64ll << 20;
+  // A listing page larger than this is a failed page. Real ones are 0.1 MB (HTML) to 4 MB
+  // (1000 Danbooru posts); the parsers' memory grows with the page, so it is not --max-bytes.
+  int64_t max_page_bytes = 8ll << 20;
   int per_page = 0;  // api mode: posts asked per page; 0 = the site's usual (100 / 200)
 
   // Politeness and speed.
@@ -51,6 +54,7 @@ struct CrawlConfig {
   double connect_timeout_s = 15;
   double low_speed_time_s = 30;  // abort a transfer slower than low_speed_bytes/s for this long
   int64_t low_speed_bytes = 1024;
+  double max_time_s = 600;         // one request, connect to last byte, however steady
   int retries = 3;                 // extra attempts after the first, for retryable failures
   double backoff_s = 1.0;          // first retry delay; doubled each time, with jitter
   double max_retry_after_s = 300;  // a longer Retry-After fails the item instead of waiting

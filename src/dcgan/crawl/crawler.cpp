@@ -28,7 +28,6 @@
 namespace dcgan::crawl {
 namespace {
 
-constexpr int64_t kMaxPageBytes = 64ll << 20;
 constexpr int kMaxConsecutivePageFailures = 3;
 constexpr size_t kFailuresShown = 100;
 constexpr auto kProgressTick = std::chrono::milliseconds(200);
@@ -122,6 +121,7 @@ HttpOptions Crawl::http_options() const {
   options.connect_timeout_s = config_.connect_timeout_s;
   options.low_speed_time_s = config_.low_speed_time_s;
   options.low_speed_bytes = config_.low_speed_bytes;
+  options.max_time_s = config_.max_time_s;
   options.retries = config_.retries;
   options.backoff_s = config_.backoff_s;
   options.max_retry_after_s = config_.max_retry_after_s;
@@ -267,7 +267,7 @@ void Crawl::walk_pages() {
     current_page_ = page_no;
     const std::string url = listing_url(config_, page_no, lowest_id_);
     const auto fetch_start = std::chrono::steady_clock::now();
-    FetchResult fetched = http.fetch(url, sink, kMaxPageBytes);
+    FetchResult fetched = http.fetch(url, sink, config_.max_page_bytes, "--max-page-bytes");
     const auto fetch_end = std::chrono::steady_clock::now();
     if (fetched.cancelled) return;
     std::string error = fetched.error;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "dcgan/core/error.h"
@@ -13,12 +14,21 @@
 namespace dcgan::crawl {
 namespace {
 
+// Bodies of error and redirect responses are read (so that the connection can be reused) up to
+// this much, then the transfer ends there: nothing of them is kept, and a server must not keep
+// the crawler reading an endless "404 page".
+constexpr int64_t kMaxDiscardedBodyBytes = 64 * 1024;
+
 struct TransferState {
   CURL* curl;
   BodySink* sink;
   int64_t max_bytes;
+  const std::string* limit_flag;
   bool (*cancelled)();
   int64_t bytes = 0;
+  int64_t discarded = 0;
+  bool discard_cut = false;  // an error or redirect body was cut at kMaxDiscardedBodyBytes
+  bool head_ended = false;   // the blank line after the last response's headers arrived
   std::string refused;
 };
 
@@ -29,14 +39,34 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   const size_t length = size * count;
   long status = 0;
   curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (!is_success(status)) return length;  // error pages and redirect bodies are not kept
+  if (!is_success(status)) {  // error pages and redirect bodies are not kept
+    state->discarded += static_cast<int64_t>(length);
+    if (state->discarded <= kMaxDiscardedBodyBytes) return length;
+    state->discard_cut = true;
+    return 0;
+  }
   state->bytes += static_cast<int64_t>(length);
   if (state->bytes > state->max_bytes) {
-    state->refused = "body larger than --max-bytes " + std::to_string(state->max_bytes);
+    state->refused =
+        "body larger than " + *state->limit_flag + " " + std::to_string(state->max_bytes);
     return 0;
   }
   state->refused = state->sink->write(data, length);
   return state->refused.empty() ? length : 0;
+}
+
+// Sees every header line: a status line starts a response's headers (there may be several,
+// e.g. after a 100 Continue), the blank line ends them. libcurl takes a connection closed in the
+// middle of them for a response without a body.
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<TransferState*>(user);
+  const std::string_view line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    state->head_ended = false;
+  } else if (line == "\r\n" || line == "\n") {
+    state->head_ended = true;
+  }
+  return line.size();
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -94,41 +124,85 @@ struct HttpClient::Attempt {
   int64_t bytes = 0;
 };
 
+namespace {
+
+// curl_easy_setopt, or NetworkError naming the option: a setting that silently failed would
+// leave a transfer unbounded (a timeout) or unsafe (the protocols).
+template <typename Value>
+void set_option(CURL* curl, CURLoption option, const char* name, Value value) {
+  const CURLcode code = curl_easy_setopt(curl, option, value);
+  if (code != CURLE_OK) {
+    throw NetworkError(std::string("libcurl ") + curl_version_info(CURLVERSION_NOW)->version +
+                       " refused " + name + ": " + curl_easy_strerror(code));
+  }
+}
+
+}  // namespace
+
+#define DCGAN_SET_OPTION(curl, option, value) set_option(curl, option, #option, value)
+
 HttpClient::HttpClient(HttpOptions options, RateLimiter& limiter)
     : options_(std::move(options)), limiter_(limiter), jitter_(std::random_device{}()) {
   static std::once_flag global_init;
-  std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  static CURLcode global_init_code = CURLE_OK;
+  std::call_once(global_init, [] { global_init_code = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (global_init_code != CURLE_OK) {
+    throw NetworkError(std::string("libcurl could not initialise: ") +
+                       curl_easy_strerror(global_init_code));
+  }
   curl_ = curl_easy_init();
   if (curl_ == nullptr) throw NetworkError("libcurl could not create a transfer handle");
-  curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl_, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl_, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  try {
+    configure();
+  } catch (...) {
+    curl_easy_cleanup(curl_);
+    throw;
+  }
+}
+
+void HttpClient::configure() {
+  DCGAN_SET_OPTION(curl_, CURLOPT_NOSIGNAL, 1L);
+  // Only http and https, whatever a URL says (redirects are followed by hand, also http(s) only).
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85: the string form; the bitmask is deprecated there
+  DCGAN_SET_OPTION(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  DCGAN_SET_OPTION(curl_, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  DCGAN_SET_OPTION(curl_, CURLOPT_FOLLOWLOCATION, 0L);
+  DCGAN_SET_OPTION(curl_, CURLOPT_USERAGENT, options_.user_agent.c_str());
   // gzip, not brotli: servers compress on the fly, and brotli at its default level costs them
   // tens of times more CPU per page for a few percent fewer bytes.
-  curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-  curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
+  DCGAN_SET_OPTION(curl_, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+  DCGAN_SET_OPTION(curl_, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options_.connect_timeout_s * 1000));
-  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.low_speed_bytes));
-  curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME,
+  DCGAN_SET_OPTION(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.max_time_s * 1000));
+  DCGAN_SET_OPTION(curl_, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.low_speed_bytes));
+  DCGAN_SET_OPTION(curl_, CURLOPT_LOW_SPEED_TIME,
                    std::max(1L, static_cast<long>(std::lround(options_.low_speed_time_s))));
-  curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, on_progress);
+  DCGAN_SET_OPTION(curl_, CURLOPT_WRITEFUNCTION, on_write);
+  DCGAN_SET_OPTION(curl_, CURLOPT_HEADERFUNCTION, on_header);
+  DCGAN_SET_OPTION(curl_, CURLOPT_NOPROGRESS, 0L);
+  DCGAN_SET_OPTION(curl_, CURLOPT_XFERINFOFUNCTION, on_progress);
 }
 
 HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
 
-HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink, int64_t max_bytes) {
-  TransferState state{curl_, &sink, max_bytes, options_.cancelled, 0, ""};
+HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink,
+                                        const Limit& limit) {
+  TransferState state{curl_, &sink, limit.max_bytes, &limit.flag, options_.cancelled,
+                      0,     0,     false,           false,       ""};
   char error_text[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &state);
-  curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &state);
-  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_bytes));
-  const CURLcode code = curl_easy_perform(curl_);
-  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);
+  DCGAN_SET_OPTION(curl_, CURLOPT_URL, url.c_str());
+  DCGAN_SET_OPTION(curl_, CURLOPT_WRITEDATA, &state);
+  DCGAN_SET_OPTION(curl_, CURLOPT_HEADERDATA, &state);
+  DCGAN_SET_OPTION(curl_, CURLOPT_XFERINFODATA, &state);
+  DCGAN_SET_OPTION(curl_, CURLOPT_ERRORBUFFER, error_text);
+  DCGAN_SET_OPTION(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limit.max_bytes));
+  CURLcode code = curl_easy_perform(curl_);
+  curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, nullptr);  // cannot fail: the option is known
+  // A discarded body that went on too long ends the transfer, not the response: its status
+  // (an error to retry or not, a redirect) is what counts.
+  if (state.discard_cut && code == CURLE_WRITE_ERROR) code = CURLE_OK;
 
   Attempt attempt;
   attempt.bytes = state.bytes;
@@ -144,7 +218,8 @@ HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink, 
     return attempt;
   }
   if (code == CURLE_FILESIZE_EXCEEDED) {
-    attempt.error = "body larger than --max-bytes " + std::to_string(max_bytes) + ": " + url;
+    attempt.error =
+        "body larger than " + limit.flag + " " + std::to_string(limit.max_bytes) + ": " + url;
     return attempt;
   }
   if (code != CURLE_OK) {
@@ -152,6 +227,11 @@ HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink, 
     attempt.error = std::string(curl_easy_strerror(code)) +
                     (error_text[0] != '\0' ? std::string(" (") + error_text + ")" : "") + ": " +
                     url;
+    return attempt;
+  }
+  if (!state.head_ended) {
+    attempt.kind = Kind::kRetry;
+    attempt.error = "connection closed in the middle of the response headers: " + url;
     return attempt;
   }
   if (is_success(attempt.status)) {
@@ -175,7 +255,7 @@ HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink, 
   return attempt;
 }
 
-HttpClient::Attempt HttpClient::follow(const std::string& url, BodySink& sink, int64_t max_bytes,
+HttpClient::Attempt HttpClient::follow(const std::string& url, BodySink& sink, const Limit& limit,
                                        FetchResult& result) {
   std::string current = url;
   for (int hop = 0;; ++hop) {
@@ -193,16 +273,21 @@ HttpClient::Attempt HttpClient::follow(const std::string& url, BodySink& sink, i
     }
     ++result.attempts;
     sink.begin();
-    attempt = perform(current, sink, max_bytes);
+    attempt = perform(current, sink, limit);
     result.http_status = attempt.status;
     if (attempt.kind != Attempt::Kind::kRedirect) return attempt;
     const std::string next = resolve_url(current, attempt.location);
-    if (next.empty() || hop >= options_.max_redirects) {
+    std::string refused;
+    if (next.empty()) {
+      refused = "redirect to a non-http(s) URL '" + attempt.location + "'";
+    } else if (!same_host(current, next)) {
+      refused = "redirect to another host refused (" + next + ")";
+    } else if (hop >= options_.max_redirects) {
+      refused = "more than " + std::to_string(options_.max_redirects) + " redirects";
+    }
+    if (!refused.empty()) {
       attempt.kind = Attempt::Kind::kFail;
-      attempt.error =
-          (next.empty() ? "redirect to a non-http(s) URL '" + attempt.location + "'"
-                        : "more than " + std::to_string(options_.max_redirects) + " redirects") +
-          ": " + url;
+      attempt.error = refused + ": " + url;
       return attempt;
     }
     current = next;
@@ -221,10 +306,12 @@ bool HttpClient::wait(double seconds) {
   return true;
 }
 
-FetchResult HttpClient::fetch(const std::string& url, BodySink& sink, int64_t max_bytes) {
+FetchResult HttpClient::fetch(const std::string& url, BodySink& sink, int64_t max_bytes,
+                              const std::string& limit_flag) {
   FetchResult result;
+  const Limit limit{max_bytes, limit_flag};
   for (int retry = 0;; ++retry) {
-    Attempt attempt = follow(url, sink, max_bytes, result);
+    Attempt attempt = follow(url, sink, limit, result);
     result.bytes = attempt.bytes;
     result.error = attempt.error;
     switch (attempt.kind) {

@@ -1,8 +1,11 @@
 // HTTP GET over one reusable libcurl handle (keep-alive), made polite and robust: every
 // request, redirect hop and retry takes a slot from the shared RateLimiter; redirects are
-// followed by hand (so each hop is paced, and only http/https); retryable failures (network
-// errors, timeouts, short bodies, 408/421/425/429/5xx) are retried with exponential backoff and
-// jitter, or after Retry-After (seconds or HTTP-date), which also pauses the whole host.
+// followed by hand (so each hop is paced, only http/https, and only on the same host);
+// retryable failures (network errors, timeouts, short bodies, 408/421/425/429/5xx) are retried
+// with exponential backoff and jitter, or after Retry-After (seconds or HTTP-date), which also
+// pauses the whole host. Bounded against hostile servers: each request has a total time limit
+// besides the connect and low-speed ones, bodies (decoded, so gzip bombs too) a byte limit, and
+// error and redirect bodies, which are discarded, a small one.
 // One HttpClient per thread. It does not know about posts, files or the archive.
 #pragma once
 
@@ -42,6 +45,7 @@ struct HttpOptions {
   double connect_timeout_s = 15;
   double low_speed_time_s = 30;
   int64_t low_speed_bytes = 1024;
+  double max_time_s = 600;  // whole request, connect to last byte (one try of one hop)
   int retries = 3;
   double backoff_s = 1.0;
   double max_retry_after_s = 300;
@@ -61,18 +65,25 @@ struct FetchResult {
 
 class HttpClient {
  public:
+  // Throws NetworkError when libcurl cannot be set up as needed (naming the option).
   HttpClient(HttpOptions options, RateLimiter& limiter);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // GETs `url` into `sink`; bodies over `max_bytes` are refused.
-  FetchResult fetch(const std::string& url, BodySink& sink, int64_t max_bytes);
+  // GETs `url` into `sink`; bodies over `max_bytes` (decoded) are refused, naming `limit_flag`.
+  FetchResult fetch(const std::string& url, BodySink& sink, int64_t max_bytes,
+                    const std::string& limit_flag = "--max-bytes");
 
  private:
   struct Attempt;
-  Attempt perform(const std::string& url, BodySink& sink, int64_t max_bytes);
-  Attempt follow(const std::string& url, BodySink& sink, int64_t max_bytes, FetchResult& result);
+  void configure();  // the handle's options for every transfer
+  struct Limit {
+    int64_t max_bytes;
+    const std::string& flag;
+  };
+  Attempt perform(const std::string& url, BodySink& sink, const Limit& limit);
+  Attempt follow(const std::string& url, BodySink& sink, const Limit& limit, FetchResult& result);
   bool wait(double seconds);  // false when cancelled
 
   HttpOptions options_;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -45,6 +46,7 @@ void PartFile::begin() {
   fd_ = ::open(part_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw IoError("cannot create " + part_path_ + ": " + std::strerror(errno));
   head_.clear();
+  tail_.clear();
   extension_.clear();
   bytes_ = 0;
   md5_.reset();
@@ -59,6 +61,13 @@ std::string PartFile::write(const char* data, size_t size) {
     }
   }
   md5_.update(data, size);
+  // Kept between kTailBytes and twice that, so each byte is copied at most twice.
+  if (size >= kTailBytes) {
+    tail_.assign(data + size - kTailBytes, kTailBytes);
+  } else {
+    tail_.append(data, size);
+    if (tail_.size() > 2 * kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
+  }
   for (size_t done = 0; done < size;) {
     ssize_t n = ::write(fd_, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
@@ -73,6 +82,13 @@ std::string PartFile::verify(const std::string& expected_md5) {
   md5_hex_ = md5_.hex_digest();
   if (extension_.empty()) {
     return "not an image (" + std::to_string(bytes_) + " bytes: '" + printable_head(head_) + "')";
+  }
+  const std::string cut_short = image_cut_short(
+      extension_, head_,
+      std::string_view(tail_).substr(tail_.size() - std::min(tail_.size(), kTailBytes)), bytes_);
+  if (!cut_short.empty()) {
+    return "incomplete image (" + cut_short + ", " + std::to_string(bytes_) +
+           " bytes): the transfer ended early";
   }
   if (!expected_md5.empty() && md5_hex_ != expected_md5) {
     return "md5 mismatch (got " + md5_hex_ + ", the site says " + expected_md5 + ")";

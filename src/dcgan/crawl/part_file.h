@@ -24,8 +24,8 @@ class PartFile : public BodySink {
   void begin() override;  // (re)creates an empty .part; throws IoError naming it
   std::string write(const char* data, size_t size) override;
 
-  // After a complete transfer: "" when the bytes are an image (and have `expected_md5`,
-  // when given), else what is wrong with them.
+  // After a complete transfer: "" when the bytes are a whole image (image_cut_short) and have
+  // `expected_md5`, when given; else what is wrong with them.
   std::string verify(const std::string& expected_md5);
   // Closes the verified .part and gives it up (the destructor no longer removes it).
   // Returns the final name it is to get (not path), e.g. "konachan-123.jpg".
@@ -41,6 +41,7 @@ class PartFile : public BodySink {
   std::string dir_, stem_, part_path_;
   int fd_ = -1;
   std::string head_;  // first bytes, until the type is known
+  std::string tail_;  // the last bytes written (at least kTailBytes of them, when there are)
   std::string extension_;
   int64_t bytes_ = 0;
   Md5 md5_;

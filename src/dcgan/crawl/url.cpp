@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 namespace dcgan::crawl {
@@ -51,6 +53,26 @@ std::string url_origin(const std::string& url) {
   if (!is_http_scheme(u.get())) return "";
   return get_part(u.get(), CURLUPART_SCHEME) + "://" + get_part(u.get(), CURLUPART_HOST) + ":" +
          get_part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+}
+
+bool same_host(const std::string& from, const std::string& to) {
+  UrlHandle a(curl_url()), b(curl_url());
+  if (!a || !b || curl_url_set(a.get(), CURLUPART_URL, from.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(b.get(), CURLUPART_URL, to.c_str(), 0) != CURLUE_OK) {
+    return false;
+  }
+  const std::string host_a = get_part(a.get(), CURLUPART_HOST);
+  const std::string host_b = get_part(b.get(), CURLUPART_HOST);
+  if (host_a.empty() || host_a.size() != host_b.size() ||
+      !std::equal(host_a.begin(), host_a.end(), host_b.begin(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+      })) {
+    return false;
+  }
+  const bool explicit_port = !get_part(b.get(), CURLUPART_PORT).empty();
+  return !explicit_port || get_part(a.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT) ==
+                               get_part(b.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
 std::string escape_query_value(const std::string& value) {

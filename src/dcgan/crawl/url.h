@@ -14,6 +14,12 @@ std::string resolve_url(const std::string& base, const std::string& link);
 // "scheme://host:port" of an absolute URL, the key of the per-host rate limit; "" if invalid.
 std::string url_origin(const std::string& url);
 
+// True when `to` (absolute) is on the same host as `from`, at the same port or at its scheme's
+// default one (so an http -> https upgrade qualifies). A redirect to any other host is refused:
+// a listing or file URL names the host the crawl talks to, and a server must not point the
+// crawler at another machine (an internal address, a port on the crawling machine).
+bool same_host(const std::string& from, const std::string& to);
+
 // Percent-encodes a query value (spaces become %20).
 std::string escape_query_value(const std::string& value);
 
