@@ -3,17 +3,19 @@
 // as (OC, IC, k, k) in iohw order.
 // Reordered weights are cached per parameter version, so a weight that did not change since
 // the last call (D used on real and fake, G between optimiser steps) is reordered once.
+// In bf16 (precision.h) the reorder also converts the weight to BF16, the activation and the
+// upstream gradient are converted once per layer call, and outputs and gradients come out FP32.
 #include "dcgan/kernels/conv.h"
 
-#include <map>
-#include <memory>
-#include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <sstream>
 #include <variant>
 
+#include "dcgan/kernels/cached_weight.h"
 #include "dcgan/kernels/conv_tuning.h"
+#include "dcgan/kernels/onednn_context.h"
+#include "dcgan/kernels/precision.h"
 #include "dcgan/kernels/tap_gemm_conv.h"
 
 namespace dcgan::kernels {
@@ -21,18 +23,9 @@ namespace {
 
 namespace dn = dnnl;
 using Tag = dn::memory::format_tag;
-constexpr auto kF32 = dn::memory::data_type::f32;
+using DataType = dn::memory::data_type;
+constexpr auto kF32 = DataType::f32;
 constexpr auto kChannelsLast = at::MemoryFormat::ChannelsLast;
-
-dn::engine& cpu_engine() {
-  static dn::engine engine(dn::engine::kind::cpu, 0);
-  return engine;
-}
-
-dn::stream& cpu_stream() {
-  thread_local dn::stream stream(cpu_engine());
-  return stream;
-}
 
 // Everything that selects a primitive. For a transposed convolution `in` is its input (the
 // small side) and `out` its output.
@@ -40,6 +33,10 @@ struct Geometry {
   int64_t batch, c_in, h_in, w_in, c_out, h_out, w_out, kernel, stride, padding;
   bool bias;
   int threads;  // oneDNN balances its work for the thread count at creation
+  bool bf16;    // BF16 inputs (activation, weight, upstream gradient), FP32 outputs
+
+  // The type the products read: the activation, the weight and the upstream gradient.
+  DataType input_type() const { return bf16 ? DataType::bf16 : kF32; }
 
   dn::memory::dims src_dims() const { return {batch, c_in, h_in, w_in}; }
   dn::memory::dims dst_dims() const { return {batch, c_out, h_out, w_out}; }
@@ -58,18 +55,19 @@ struct Geometry {
     const double small_side = transposed ? h_in * w_in : h_out * w_out;
     return 2.0 * batch * c_in * c_out * kernel * kernel * small_side;
   }
-  // "b64 c128x24x24 -> 256x12x12 k5 s2 p2 bias t2": what choices.h files a choice under.
+  // "b64 c128x24x24 -> 256x12x12 k5 s2 p2 bias t2" (and " bf16" in bf16): what choices.h
+  // files a choice under, so that choices made in one precision never replay in the other.
   std::string key() const {
     std::ostringstream text;
     text << "b" << batch << " c" << c_in << "x" << h_in << "x" << w_in << " -> " << c_out << "x"
          << h_out << "x" << w_out << " k" << kernel << " s" << stride << " p" << padding
-         << (bias ? " bias" : "") << " t" << threads;
+         << (bias ? " bias" : "") << " t" << threads << (bf16 ? " bf16" : "");
     return text.str();
   }
   bool operator<(const Geometry& o) const {
     auto t = [](const Geometry& g) {
       return std::make_tuple(g.batch, g.c_in, g.h_in, g.w_in, g.c_out, g.h_out, g.w_out, g.kernel,
-                             g.stride, g.padding, g.bias, g.threads);
+                             g.stride, g.padding, g.bias, g.threads, g.bf16);
     };
     return t(*this) < t(o);
   }
@@ -93,26 +91,6 @@ struct Ops<true> {
   using BwdWeights = dn::deconvolution_backward_weights;
   static constexpr dn::algorithm kAlgorithm = dn::algorithm::deconvolution_direct;
   static constexpr Tag kWeightTag = Tag::iohw;  // torch ConvTranspose2d weight (Cin, Cout, k, k)
-};
-
-// A weight reordered into a primitive's preferred layout, valid while `source` keeps its
-// identity and version (the optimiser's in-place update bumps the version).
-struct WeightSlot {
-  std::optional<dn::memory> reordered;
-  torch::Tensor source;
-  int64_t version = -1;
-
-  dn::memory get(const dn::memory::desc& wanted, const dn::memory::desc& user,
-                 const torch::Tensor& weight) {
-    dn::memory user_memory(user, cpu_engine(), weight.data_ptr());
-    if (wanted == user) return user_memory;
-    if (reordered && source.is_same(weight) && version == weight._version()) return *reordered;
-    if (!reordered) reordered.emplace(wanted, cpu_engine());
-    dn::reorder(user_memory, *reordered).execute(cpu_stream(), user_memory, *reordered);
-    source = weight;
-    version = weight._version();
-    return *reordered;
-  }
 };
 
 template <bool kTransposed>
@@ -139,11 +117,11 @@ struct Primitives {
     return recorded_or_fastest_implementation<Primitive>(key, make_pd, cpu_engine(), cpu_stream());
   }
 
-  static dn::memory::desc activation(const dn::memory::dims& dims) {
-    return dn::memory::desc(dims, kF32, Tag::nhwc);
+  static dn::memory::desc activation(const dn::memory::dims& dims, DataType type = kF32) {
+    return dn::memory::desc(dims, type, Tag::nhwc);
   }
-  static dn::memory::desc any(const dn::memory::dims& dims) {
-    return dn::memory::desc(dims, kF32, Tag::any);
+  static dn::memory::desc any(const dn::memory::dims& dims, DataType type = kF32) {
+    return dn::memory::desc(dims, type, Tag::any);
   }
   static dn::memory::desc bias_desc(const Geometry& g) {
     return g.bias ? dn::memory::desc({g.c_out}, kF32, Tag::x) : dn::memory::desc();
@@ -152,8 +130,9 @@ struct Primitives {
   // The operation descriptors stay alive while choose() iterates: oneDNN's implementation
   // iterator points into them.
   static typename O::Fwd::primitive_desc make_fwd_pd(const Geometry& g) {
+    const DataType in = g.input_type();
     typename O::Fwd::desc desc(dn::prop_kind::forward_training, O::kAlgorithm,
-                               activation(g.src_dims()), any(g.weight_dims()), bias_desc(g),
+                               activation(g.src_dims(), in), any(g.weight_dims(), in), bias_desc(g),
                                activation(g.dst_dims()), g.strides(), g.padding_l(),
                                g.padding_r(kTransposed));
     return choose<typename O::Fwd>(
@@ -162,9 +141,10 @@ struct Primitives {
 
   void ensure_backward_data(const Geometry& g) {
     if (bwd_data) return;
-    typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
-                                   activation(g.dst_dims()), g.strides(), g.padding_l(),
-                                   g.padding_r(kTransposed));
+    const DataType in = g.input_type();
+    typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()),
+                                   any(g.weight_dims(), in), activation(g.dst_dims(), in),
+                                   g.strides(), g.padding_l(), g.padding_r(kTransposed));
     bwd_data_pd.emplace(choose<typename O::BwdData>(g, "bwd_data", [&] {
       return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd);
     }));
@@ -173,26 +153,18 @@ struct Primitives {
 
   void ensure_backward_weights(const Geometry& g) {
     if (bwd_weights) return;
-    typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims()), any(g.weight_dims()),
-                                      bias_desc(g), activation(g.dst_dims()), g.strides(),
-                                      g.padding_l(), g.padding_r(kTransposed));
+    const DataType in = g.input_type();
+    // In bf16 the bias gradient is summed from the FP32 upstream gradient instead.
+    const dn::memory::desc bias = g.bf16 ? dn::memory::desc() : bias_desc(g);
+    typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims(), in),
+                                      any(g.weight_dims()), bias, activation(g.dst_dims(), in),
+                                      g.strides(), g.padding_l(), g.padding_r(kTransposed));
     bwd_weights_pd.emplace(choose<typename O::BwdWeights>(g, "bwd_weights", [&] {
       return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd);
     }));
     bwd_weights.emplace(*bwd_weights_pd);
   }
 };
-
-// The one Layer (Primitives or TapLayer) of each geometry, built on first use.
-template <class Layer>
-Layer& layer_for(const Geometry& g) {
-  static std::mutex mutex;
-  static std::map<Geometry, std::unique_ptr<Layer>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto& slot = cache[g];
-  if (!slot) slot = std::make_unique<Layer>(g);
-  return *slot;
-}
 
 template <bool kTransposed>
 Primitives<kTransposed>& primitives_for(const Geometry& g) {
@@ -209,7 +181,7 @@ dn::memory::desc user_weight_desc(const Geometry& g, Tag tag) {
 
 template <bool kTransposed>
 Geometry geometry(const torch::Tensor& x, const torch::Tensor& weight, bool bias, int64_t stride,
-                  int64_t padding, int64_t output_padding) {
+                  int64_t padding, int64_t output_padding, bool bf16) {
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && weight.size(2) == weight.size(3),
               "fast (de)convolution needs 4-d input and square kernels");
   Geometry g{};
@@ -229,6 +201,7 @@ Geometry geometry(const torch::Tensor& x, const torch::Tensor& weight, bool bias
   g.w_out = out(g.w_in);
   g.bias = bias;
   g.threads = torch::get_num_threads();
+  g.bf16 = bf16;
   TORCH_CHECK(g.c_in == (kTransposed ? weight.size(0) : weight.size(1)),
               "fast (de)convolution: input channels do not match the weight");
   return g;
@@ -260,16 +233,27 @@ struct TapLayer {
     const TapConvShape s = tap_shape<kTransposed>(g);
     const int64_t o = s.c_out, i = s.c_in, k = s.kernel;
     dn::memory::dims dims{o, i, k, k};
+    const DataType in = g.input_type();
     torch_desc = dn::memory::desc(dims, kF32, Tag::oihw);
-    hwio_desc = dn::memory::desc(dims, kF32, Tag::hwio);
-    howi_desc = dn::memory::desc(dims, kF32, dn::memory::dims{k * i, 1, o * k * i, i});
+    hwio_desc = dn::memory::desc(dims, in, Tag::hwio);
+    howi_desc = dn::memory::desc(dims, in, dn::memory::dims{k * i, 1, o * k * i, i});
+    weight_grad_desc = dn::memory::desc(dims, kF32, Tag::hwio);
   }
-  const float* hwio(const torch::Tensor& w) { return get(hwio_slot, hwio_desc, w); }
-  const float* howi(const torch::Tensor& w) { return get(howi_slot, howi_desc, w); }
+  // The weight as HWIO / HOWI in the geometry's input type (float or c10::BFloat16).
+  template <class T>
+  const T* hwio(const torch::Tensor& w) {
+    return get<T>(hwio_slot, hwio_desc, w);
+  }
+  template <class T>
+  const T* howi(const torch::Tensor& w) {
+    return get<T>(howi_slot, howi_desc, w);
+  }
+  dn::memory::desc weight_grad_desc;  // FP32 HWIO
 
  private:
-  const float* get(WeightSlot& slot, const dn::memory::desc& desc, const torch::Tensor& w) {
-    return static_cast<const float*>(slot.get(desc, torch_desc, w).get_data_handle());
+  template <class T>
+  const T* get(WeightSlot& slot, const dn::memory::desc& desc, const torch::Tensor& w) {
+    return static_cast<const T*>(slot.get(desc, torch_desc, w).get_data_handle());
   }
 };
 
@@ -278,57 +262,69 @@ bool uses_tap_gemm(const Geometry& g) {
   return tap_conv_suits(tap_shape<kTransposed>(g));
 }
 
-const float* data(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
+template <class T = float>
+const T* data(const torch::Tensor& t) {
+  return t.defined() ? t.data_ptr<T>() : nullptr;
+}
 
-template <bool kTransposed>
+// An FP32 channels-last tensor for an output or a gradient (the inputs may be BF16).
+torch::Tensor empty_f32(const dn::memory::dims& dims, const torch::Tensor& like) {
+  return torch::empty(dims, like.options().dtype(torch::kFloat).memory_format(kChannelsLast));
+}
+
+template <bool kTransposed, class T>
 torch::Tensor tap_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
   const TapConvShape s = tap_shape<kTransposed>(g);
   auto& layer = layer_for<TapLayer<kTransposed>>(g);
-  auto y = torch::empty(g.dst_dims(), x.options().memory_format(kChannelsLast));
+  auto y = empty_f32(g.dst_dims(), x);
   if (kTransposed) {
-    tap_conv_input_gradient(s, data(x), layer.howi(weight), data(bias), y.data_ptr<float>());
+    tap_conv_input_gradient(s, data<T>(x), layer.template howi<T>(weight), data(bias),
+                            y.data_ptr<float>());
   } else {
-    tap_conv_forward(s, data(x), layer.hwio(weight), data(bias), y.data_ptr<float>());
+    tap_conv_forward(s, data<T>(x), layer.template hwio<T>(weight), data(bias),
+                     y.data_ptr<float>());
   }
   return y;
 }
 
-template <bool kTransposed>
+template <bool kTransposed, class T>
 torch::Tensor tap_backward_data(const Geometry& g, const torch::Tensor& grad_y,
                                 const torch::Tensor& weight) {
   const TapConvShape s = tap_shape<kTransposed>(g);
   auto& layer = layer_for<TapLayer<kTransposed>>(g);
-  auto grad_x = torch::empty(g.src_dims(), grad_y.options().memory_format(kChannelsLast));
+  auto grad_x = empty_f32(g.src_dims(), grad_y);
   if (kTransposed) {
-    tap_conv_forward(s, data(grad_y), layer.hwio(weight), nullptr, grad_x.data_ptr<float>());
+    tap_conv_forward(s, data<T>(grad_y), layer.template hwio<T>(weight), nullptr,
+                     grad_x.data_ptr<float>());
   } else {
-    tap_conv_input_gradient(s, data(grad_y), layer.howi(weight), nullptr, grad_x.data_ptr<float>());
+    tap_conv_input_gradient(s, data<T>(grad_y), layer.template howi<T>(weight), nullptr,
+                            grad_x.data_ptr<float>());
   }
   return grad_x;
 }
 
-template <bool kTransposed>
+template <bool kTransposed, class T>
 std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
                                                              const torch::Tensor& x,
                                                              const torch::Tensor& grad_y,
                                                              const torch::Tensor& weight) {
   const TapConvShape s = tap_shape<kTransposed>(g);
   auto& layer = layer_for<TapLayer<kTransposed>>(g);
-  if (!layer.weight_grad) layer.weight_grad.emplace(layer.hwio_desc, cpu_engine());
+  if (!layer.weight_grad) layer.weight_grad.emplace(layer.weight_grad_desc, cpu_engine());
   auto* hwio = static_cast<float*>(layer.weight_grad->get_data_handle());
   // The convolution's input is the large side: x for a convolution, grad_y for a transposed one.
   if (kTransposed) {
-    tap_conv_weight_gradient(s, data(grad_y), data(x), hwio);
+    tap_conv_weight_gradient(s, data<T>(grad_y), data<T>(x), hwio);
   } else {
-    tap_conv_weight_gradient(s, data(x), data(grad_y), hwio);
+    tap_conv_weight_gradient(s, data<T>(x), data<T>(grad_y), hwio);
   }
   auto grad_w = torch::empty_like(weight, at::MemoryFormat::Contiguous);
   auto user = wrap(layer.torch_desc, grad_w);
   dn::reorder(*layer.weight_grad, user).execute(cpu_stream(), *layer.weight_grad, user);
   cpu_stream().wait();
   torch::Tensor grad_b;
-  if (g.bias) grad_b = grad_y.sum({0, 2, 3});
+  if (g.bias && !g.bf16) grad_b = grad_y.sum({0, 2, 3});
   return {grad_w, grad_b};
 }
 
@@ -337,9 +333,12 @@ std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
 template <bool kTransposed>
 torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
-  if (uses_tap_gemm<kTransposed>(g)) return tap_forward<kTransposed>(g, x, weight, bias);
+  if (uses_tap_gemm<kTransposed>(g)) {
+    return g.bf16 ? tap_forward<kTransposed, c10::BFloat16>(g, x, weight, bias)
+                  : tap_forward<kTransposed, float>(g, x, weight, bias);
+  }
   auto& p = primitives_for<kTransposed>(g);
-  auto y = torch::empty(p.fwd_pd.dst_desc().dims(), x.options().memory_format(kChannelsLast));
+  auto y = empty_f32(p.fwd_pd.dst_desc().dims(), x);
   std::unordered_map<int, dn::memory> args{
       {DNNL_ARG_SRC, wrap(p.fwd_pd.src_desc(), x)},
       {DNNL_ARG_WEIGHTS,
@@ -355,12 +354,14 @@ torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch
 template <bool kTransposed>
 torch::Tensor run_backward_data(const Geometry& g, const torch::Tensor& grad_y,
                                 const torch::Tensor& weight) {
-  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_data<kTransposed>(g, grad_y, weight);
+  if (uses_tap_gemm<kTransposed>(g)) {
+    return g.bf16 ? tap_backward_data<kTransposed, c10::BFloat16>(g, grad_y, weight)
+                  : tap_backward_data<kTransposed, float>(g, grad_y, weight);
+  }
   auto& p = primitives_for<kTransposed>(g);
   p.ensure_backward_data(g);
   auto& pd = *p.bwd_data_pd;
-  auto grad_x =
-      torch::empty(pd.diff_src_desc().dims(), grad_y.options().memory_format(kChannelsLast));
+  auto grad_x = empty_f32(pd.diff_src_desc().dims(), grad_y);
   p.bwd_data->execute(
       cpu_stream(),
       {{DNNL_ARG_DIFF_DST, wrap(pd.diff_dst_desc(), grad_y)},
@@ -372,13 +373,17 @@ torch::Tensor run_backward_data(const Geometry& g, const torch::Tensor& grad_y,
   return grad_x;
 }
 
-// Returns (grad_weight in the weight's torch layout, grad_bias or undefined).
+// Returns (grad_weight in the weight's torch layout, grad_bias or undefined). In bf16 the bias
+// gradient is left to the caller, which has the FP32 upstream gradient.
 template <bool kTransposed>
 std::pair<torch::Tensor, torch::Tensor> run_backward_weights(const Geometry& g,
                                                              const torch::Tensor& x,
                                                              const torch::Tensor& grad_y,
                                                              const torch::Tensor& weight) {
-  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_weights<kTransposed>(g, x, grad_y, weight);
+  if (uses_tap_gemm<kTransposed>(g)) {
+    return g.bf16 ? tap_backward_weights<kTransposed, c10::BFloat16>(g, x, grad_y, weight)
+                  : tap_backward_weights<kTransposed, float>(g, x, grad_y, weight);
+  }
   auto& p = primitives_for<kTransposed>(g);
   p.ensure_backward_weights(g);
   auto& pd = *p.bwd_weights_pd;
@@ -393,7 +398,7 @@ std::pair<torch::Tensor, torch::Tensor> run_backward_weights(const Geometry& g,
       {DNNL_ARG_DIFF_DST, wrap(pd.diff_dst_desc(), grad_y)},
       {DNNL_ARG_DIFF_WEIGHTS, direct ? user : *p.diff_weight_scratch}};
   torch::Tensor grad_b;
-  if (g.bias) {
+  if (g.bias && !g.bf16) {
     grad_b = torch::empty({g.c_out}, grad_y.options());
     args.emplace(DNNL_ARG_DIFF_BIAS, wrap(pd.diff_bias_desc(), grad_b));
   }
@@ -411,14 +416,18 @@ class ConvFunction : public torch::autograd::Function<ConvFunction<kTransposed>>
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
                                int64_t stride, int64_t padding, int64_t output_padding) {
-    auto x_nhwc = x.contiguous(kChannelsLast);
+    const bool bf16 = precision() == Precision::kBf16;
+    // In bf16 the layer keeps the BF16 activation for its weight gradient, not the FP32 one.
+    auto x_nhwc = x.contiguous(kChannelsLast).to(bf16 ? torch::kBFloat16 : torch::kFloat);
     auto w = weight.contiguous();
-    Geometry g = geometry<kTransposed>(x_nhwc, w, bias.defined(), stride, padding, output_padding);
+    Geometry g =
+        geometry<kTransposed>(x_nhwc, w, bias.defined(), stride, padding, output_padding, bf16);
     ctx->save_for_backward({x_nhwc, w});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["output_padding"] = output_padding;
     ctx->saved_data["bias"] = bias.defined();
+    ctx->saved_data["bf16"] = bf16;
     return run_forward<kTransposed>(g, x_nhwc, w, bias.defined() ? bias.contiguous() : bias);
   }
 
@@ -427,41 +436,21 @@ class ConvFunction : public torch::autograd::Function<ConvFunction<kTransposed>>
     auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& w = saved[1];
+    const bool bf16 = ctx->saved_data["bf16"].toBool();
     Geometry g = geometry<kTransposed>(
         x, w, ctx->saved_data["bias"].toBool(), ctx->saved_data["stride"].toInt(),
-        ctx->saved_data["padding"].toInt(), ctx->saved_data["output_padding"].toInt());
-    auto grad_y = grads[0].contiguous(kChannelsLast);
+        ctx->saved_data["padding"].toInt(), ctx->saved_data["output_padding"].toInt(), bf16);
+    auto grad_y_f32 = grads[0].contiguous(kChannelsLast);
+    auto grad_y = grad_y_f32.to(bf16 ? torch::kBFloat16 : torch::kFloat);
     torch::Tensor grad_x, grad_w, grad_b;
     if (ctx->needs_input_grad(0)) grad_x = run_backward_data<kTransposed>(g, grad_y, w);
     if (ctx->needs_input_grad(1) || ctx->needs_input_grad(2)) {
       std::tie(grad_w, grad_b) = run_backward_weights<kTransposed>(g, x, grad_y, w);
+      if (bf16 && g.bias) grad_b = grad_y_f32.sum({0, 2, 3});
     }
     return {grad_x, grad_w, grad_b, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
-
-const char* isa_name(dn::cpu_isa isa) {
-  switch (isa) {
-    case dn::cpu_isa::avx512_core_amx:
-      return "avx512_core_amx";
-    case dn::cpu_isa::avx512_core_bf16:
-      return "avx512_core_bf16";
-    case dn::cpu_isa::avx512_core_vnni:
-      return "avx512_core_vnni";
-    case dn::cpu_isa::avx512_core:
-      return "avx512_core";
-    case dn::cpu_isa::avx2_vnni:
-      return "avx2_vnni";
-    case dn::cpu_isa::avx2:
-      return "avx2";
-    case dn::cpu_isa::avx:
-      return "avx";
-    case dn::cpu_isa::sse41:
-      return "sse41";
-    default:
-      return "other";
-  }
-}
 
 // LibTorch 1.13's custom functions cannot take an undefined tensor, so "no bias" becomes zeros.
 torch::Tensor defined_bias(const torch::Tensor& bias, int64_t channels) {
@@ -515,7 +504,7 @@ std::string onednn_info() {
   std::ostringstream out;
   out << "oneDNN " << v->major << "." << v->minor << "." << v->patch
       << " (cpu_runtime=" << (v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other")
-      << ", isa=" << isa_name(dn::get_effective_cpu_isa()) << ")";
+      << ", isa=" << onednn_isa() << ")";
   return out.str();
 }
 

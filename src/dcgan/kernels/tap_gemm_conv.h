@@ -17,6 +17,8 @@
 // tap_conv_input_gradient, its input gradient is tap_conv_forward).
 #pragma once
 
+#include <c10/util/BFloat16.h>
+
 #include <cstdint>
 
 namespace dcgan::kernels {
@@ -47,5 +49,15 @@ void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const
 // the weight, given the layer's input `in`.
 void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const float* out_grad,
                               float* weight_grad_hwio);
+
+// The same three with BF16 inputs and FP32 outputs (--precision bf16). The products are
+// oneDNN BF16 matmuls (bf16_matmul.h) run one after another, each on all threads, rather than
+// one-thread sgemm calls on a block of channels per thread.
+void tap_conv_forward(const TapConvShape& s, const c10::BFloat16* in,
+                      const c10::BFloat16* weight_hwio, const float* bias, float* out);
+void tap_conv_input_gradient(const TapConvShape& s, const c10::BFloat16* out_grad,
+                             const c10::BFloat16* weight_howi, const float* bias, float* in_grad);
+void tap_conv_weight_gradient(const TapConvShape& s, const c10::BFloat16* in,
+                              const c10::BFloat16* out_grad, float* weight_grad_hwio);
 
 }  // namespace dcgan::kernels
