@@ -1,15 +1,15 @@
-// `dcgan bench <target>`: throughput figures. Targets: `train` (the training iteration),
-// `sgemm` (the machine's matrix-multiply peak) and `data` (decoding the training set, and
-// reloading it from the cache). Flags -> Config -> library call -> one
-// `key=value` line per figure on stdout, for people and for bench/run_train.sh.
+// `dcgan bench <target>`: throughput figures. Targets: `train` (the training iteration, in
+// either precision), `sgemm` and `gemm --precision fp32|bf16` (the machine's matrix-multiply
+// peak) and `data` (decoding the training set, and reloading it from the cache). Flags -> Config ->
+// library call -> one `key=value` line per figure on stdout, for people and for bench/run_train.sh.
 #include <iomanip>
 #include <iostream>
 
 #include "command_registry.h"
-#include "dcgan/core/log.h"
 #include "dcgan/bench/data.h"
 #include "dcgan/bench/sgemm.h"
 #include "dcgan/bench/train.h"
+#include "dcgan/core/log.h"
 
 namespace dcgan::app {
 namespace {
@@ -28,6 +28,9 @@ void setup_bench_train(CLI::App& bench) {
       ->capture_default_str();
   cmd->add_option("--kernels", config->kernels, "fast (oneDNN layers) or torch (plain LibTorch)")
       ->capture_default_str();
+  cmd->add_option("--precision", config->precision,
+                  "fp32, bf16 (BF16 products, FP32 accumulation; needs native BF16) or auto")
+      ->capture_default_str();
   cmd->add_option("--data", config->data_dir,
                   "Image folder to train on (default: uniform noise images)");
   cmd->add_option("--seed", config->seed, "Random seed")->capture_default_str();
@@ -35,31 +38,47 @@ void setup_bench_train(CLI::App& bench) {
     DCGAN_DEBUG(config->to_string());
     bench::BenchTrainResult r = bench::run_bench_train(*config);
     std::cout << std::fixed << std::setprecision(2) << "bench_train kernels=" << config->kernels
-              << " size=" << config->size << " batch=" << config->batch
-              << " iters=" << config->iters << " threads=" << r.runtime["torch_threads"]
-              << " img_per_s=" << r.img_per_s << " ms_per_iter=" << r.ms_per_iter
-              << " gflop_per_iter=" << r.gflop_per_iter << " gflop_per_s=" << r.gflop_per_s << "\n"
+              << " precision=" << r.precision << " size=" << config->size
+              << " batch=" << config->batch << " iters=" << config->iters
+              << " threads=" << r.runtime["torch_threads"] << " img_per_s=" << r.img_per_s
+              << " ms_per_iter=" << r.ms_per_iter << " gflop_per_iter=" << r.gflop_per_iter
+              << " gflop_per_s=" << r.gflop_per_s << "\n"
               << "bench_train runtime " << r.runtime.dump() << std::endl;
   });
 }
 
-void setup_bench_sgemm(CLI::App& bench) {
+// `sgemm` (FP32, the name bench/run_train.sh has always used) and `gemm --precision ...`.
+void setup_bench_gemm(CLI::App& bench, const std::string& name) {
   auto config = std::make_shared<bench::BenchSgemmConfig>();
   CLI::App* cmd = bench.add_subcommand(
-      "sgemm", "Measure the sgemm peak (loaded BLAS and oneDNN), per thread count");
+      name, name == "sgemm"
+                ? "Measure the sgemm peak (loaded BLAS and oneDNN), per thread count"
+                : "Measure the matrix-multiply peak in fp32 (sgemm) or bf16 (oneDNN BF16 matmul)");
   cmd->add_option("--n", config->n, "Matrix side")->capture_default_str();
   cmd->add_option("--reps", config->reps, "Timed repetitions (the best counts)")
       ->capture_default_str();
   cmd->add_option("--threads", config->threads, "Thread counts to measure")->capture_default_str();
-  cmd->callback([config] {
+  if (name == "gemm") {
+    cmd->add_option("--precision", config->precision,
+                    "fp32 (sgemm) or bf16 (BF16 inputs, FP32 output)")
+        ->capture_default_str();
+  }
+  cmd->callback([config, name] {
     bench::BenchSgemmResult r = bench::run_bench_sgemm(*config);
+    const bool bf16 = config->precision == "bf16";
     std::cout << std::fixed << std::setprecision(1);
     for (size_t i = 0; i < r.best_per_threads.size(); ++i) {
       const auto& best = r.best_per_threads[i];
-      std::cout << "bench_sgemm n=" << config->n << " threads=" << best.threads
-                << " blas=" << r.figures[2 * i].gflop_per_s
-                << " onednn=" << r.figures[2 * i + 1].gflop_per_s
-                << " peak_gflop_per_s=" << best.gflop_per_s << " (" << best.library << ")\n";
+      std::cout << "bench_" << name;
+      if (name == "gemm") std::cout << " precision=" << config->precision;
+      std::cout << " n=" << config->n << " threads=" << best.threads;
+      if (bf16) {
+        std::cout << " onednn=" << best.gflop_per_s;
+      } else {
+        std::cout << " blas=" << r.figures[2 * i].gflop_per_s
+                  << " onednn=" << r.figures[2 * i + 1].gflop_per_s;
+      }
+      std::cout << " peak_gflop_per_s=" << best.gflop_per_s << " (" << best.library << ")\n";
     }
     std::cout << std::flush;
   });
@@ -87,10 +106,11 @@ void setup_bench_data(CLI::App& bench) {
 
 void setup_bench(CLI::App& app) {
   CLI::App* bench =
-      app.add_subcommand("bench", "Throughput benchmarks (train step, sgemm peak, data loading)");
+      app.add_subcommand("bench", "Throughput benchmarks (train step, gemm peak, data loading)");
   bench->require_subcommand(1);
   setup_bench_train(*bench);
-  setup_bench_sgemm(*bench);
+  setup_bench_gemm(*bench, "sgemm");
+  setup_bench_gemm(*bench, "gemm");
   setup_bench_data(*bench);
 }
 

@@ -10,6 +10,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "dcgan/core/error.h"
+#include "dcgan/kernels/bf16_matmul.h"
+#include "dcgan/kernels/precision.h"
 
 namespace dcgan::bench {
 
@@ -18,6 +20,11 @@ void BenchSgemmConfig::validate() const {
   require(reps >= 1 && reps <= 1000, "--reps must be between 1 and 1000");
   require(!threads.empty(), "--threads needs at least one thread count");
   for (int t : threads) require(t >= 1 && t <= 1024, "--threads values must be >= 1");
+  require(precision == "fp32" || precision == "bf16",
+          "--precision must be fp32 or bf16 (got '" + precision + "')");
+  require(precision == "fp32" || kernels::onednn_bf16_available(),
+          "--precision bf16: oneDNN has no BF16 kernels on this CPU (oneDNN isa " +
+              kernels::onednn_isa() + ")");
 }
 
 Json BenchSgemmResult::to_json() const {
@@ -48,8 +55,36 @@ double best_seconds(int reps, const std::function<void()>& run) {
 
 }  // namespace
 
+namespace {
+
+// oneDNN's BF16 x BF16 -> FP32 matmul, the product of --precision bf16.
+BenchSgemmResult run_bench_bf16(const BenchSgemmConfig& config) {
+  const int64_t n = config.n;
+  const double flops = 2.0 * n * n * n;
+  torch::manual_seed(0);
+  auto a = torch::rand({n, n}).to(torch::kBFloat16), b = torch::rand({n, n}).to(torch::kBFloat16);
+  auto c = torch::empty({n, n});
+  const int previous_threads = torch::get_num_threads();
+  BenchSgemmResult result;
+  for (int threads : config.threads) {
+    torch::set_num_threads(threads);
+    double seconds = best_seconds(config.reps, [&] {
+      kernels::bf16_matmul({n, n, n, n, 1, n, 1, n, false}, a.data_ptr<c10::BFloat16>(),
+                           b.data_ptr<c10::BFloat16>(), c.data_ptr<float>());
+    });
+    SgemmFigure figure{"onednn", threads, flops / seconds / 1e9};
+    result.figures.push_back(figure);
+    result.best_per_threads.push_back(figure);
+  }
+  torch::set_num_threads(previous_threads);
+  return result;
+}
+
+}  // namespace
+
 BenchSgemmResult run_bench_sgemm(const BenchSgemmConfig& config) {
   config.validate();
+  if (config.precision == "bf16") return run_bench_bf16(config);
   const int64_t n = config.n;
   const double flops = 2.0 * n * n * n;
   torch::manual_seed(0);

@@ -1,6 +1,8 @@
-// `dcgan bench sgemm`: the machine's measured single-precision matrix-multiply peak, the yardstick
-// for the training step's GFLOP/s. Times square sgemm through both libraries the step can use
-// (the loaded BLAS via LibTorch, and oneDNN's own sgemm) for 1..N threads and keeps the best.
+// `dcgan bench sgemm` / `dcgan bench gemm`: the machine's measured matrix-multiply peak, the
+// yardstick for the training step's GFLOP/s. fp32 times square sgemm through both libraries the
+// step can use (the loaded BLAS via LibTorch, and oneDNN's own sgemm); bf16 times oneDNN's
+// matmul with BF16 inputs and FP32 output, the product --precision bf16 trains with. For 1..N
+// threads; the best of --reps runs counts.
 #pragma once
 
 #include <string>
@@ -14,12 +16,13 @@ struct BenchSgemmConfig {
   int n = 2048;  // square matrices n x n
   int reps = 5;  // timed repetitions per library and thread count (best one counts)
   std::vector<int> threads = {1, 2};
+  std::string precision = "fp32";  // fp32 | bf16
 
   void validate() const;
 };
 
 struct SgemmFigure {
-  std::string library;  // "blas" (the loaded libblas.so.3) or "onednn"
+  std::string library;  // "blas" (the loaded libblas.so.3), "onednn" (sgemm or bf16 matmul)
   int threads = 0;
   double gflop_per_s = 0;
 };

@@ -10,6 +10,7 @@
 #include "dcgan/gan/runtime_info.h"
 #include "dcgan/gan/train_step.h"
 #include "dcgan/kernels/conv.h"
+#include "dcgan/kernels/precision.h"
 #include "dcgan/kernels/threads.h"
 
 namespace dcgan::bench {
@@ -23,20 +24,24 @@ void BenchTrainConfig::validate() const {
   require(g_steps >= 1 && g_steps <= 100, "--g-steps must be between 1 and 100");
   require(kernels == "fast" || kernels == "torch",
           "--kernels must be fast or torch (got '" + kernels + "')");
+  require(precision == "fp32" || precision == "bf16" || precision == "auto",
+          "--precision must be fp32, bf16 or auto (got '" + precision + "')");
 }
 
 std::string BenchTrainConfig::to_string() const {
-  return "BenchTrainConfig" +
-         Json{{"size", size},       {"batch", batch},       {"iters", iters},
-              {"warmup", warmup},   {"threads", threads},   {"g_steps", g_steps},
-              {"kernels", kernels}, {"data_dir", data_dir}, {"seed", seed}}
-             .dump();
+  return "BenchTrainConfig" + Json{{"size", size},         {"batch", batch},
+                                   {"iters", iters},       {"warmup", warmup},
+                                   {"threads", threads},   {"g_steps", g_steps},
+                                   {"kernels", kernels},   {"precision", precision},
+                                   {"data_dir", data_dir}, {"seed", seed}}
+                                  .dump();
 }
 
 Json BenchTrainResult::to_json() const {
   return Json{{"seconds", seconds},         {"ms_per_iter", ms_per_iter},
               {"img_per_s", img_per_s},     {"gflop_per_iter", gflop_per_iter},
-              {"gflop_per_s", gflop_per_s}, {"runtime", runtime}};
+              {"gflop_per_s", gflop_per_s}, {"precision", precision},
+              {"runtime", runtime}};
 }
 
 namespace {
@@ -121,6 +126,12 @@ BenchTrainResult run_bench_train(const BenchTrainConfig& config) {
     step.run({real}, sample_z);
   };
 
+  // auto times the iteration itself in both precisions (those iterations train too: the
+  // benchmark's weights are of no interest).
+  const kernels::PrecisionChoice precision =
+      kernels::choose_precision(config.precision, false, config.kernels == "fast",
+                                "bench " + config.to_string(), [&] { iteration(0); });
+  kernels::PrecisionScope scope(precision.precision);
   for (int i = 0; i < config.warmup; ++i) iteration(i);
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < config.iters; ++i) iteration(config.warmup + i);
@@ -135,6 +146,9 @@ BenchTrainResult run_bench_train(const BenchTrainConfig& config) {
   r.runtime = gan::runtime_info();
   r.runtime["onednn"] = kernels::onednn_info();
   r.runtime["kernels"] = config.kernels;
+  r.runtime["precision"] = kernels::precision_name(precision.precision);
+  r.runtime["precision_reason"] = precision.reason;
+  r.precision = kernels::precision_name(precision.precision);
   return r;
 }
 

@@ -17,10 +17,11 @@ struct BenchTrainConfig {
   int batch = 64;
   int iters = 10;
   int warmup = 2;
-  int threads = 0;               // 0 = the process default (all cores)
-  int g_steps = 2;               // the recipe runs G twice per iteration
-  std::string kernels = "fast";  // fast | torch
-  std::string data_dir;          // "" = uniform noise images (speed only)
+  int threads = 0;                 // 0 = the process default (all cores)
+  int g_steps = 2;                 // the recipe runs G twice per iteration
+  std::string kernels = "fast";    // fast | torch
+  std::string precision = "fp32";  // fp32 | bf16 | auto (kernels/precision.h)
+  std::string data_dir;            // "" = uniform noise images (speed only)
   uint64_t seed = 0;
 
   void validate() const;
@@ -33,7 +34,8 @@ struct BenchTrainResult {
   double img_per_s = 0;
   double gflop_per_iter = 0;
   double gflop_per_s = 0;
-  Json runtime;  // libraries, BLAS core, threads, oneDNN ISA
+  Json runtime;           // libraries, BLAS core, threads, oneDNN ISA, precision and why
+  std::string precision;  // what ran: fp32 | bf16
 
   Json to_json() const;
 };
