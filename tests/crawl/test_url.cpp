@@ -35,6 +35,14 @@ TEST(Url, RefusesOtherSchemes) {
   EXPECT_EQ(url_origin("ftp://host/x"), "");
 }
 
+TEST(Url, AResolvedUrlAlwaysParsesAgain) {
+  // "%7f" in a protocol-relative link's host came out as a raw DEL byte that no fetch accepts.
+  const std::string resolved = resolve_url(kPage, "//12%7fab.example/x.jpg");
+  EXPECT_TRUE(resolved.empty() || !url_origin(resolved).empty()) << resolved;
+  EXPECT_EQ(resolved.find('\x7f'), std::string::npos);
+  EXPECT_EQ(resolve_url(kPage, "//h%41st.example/x.jpg"), "https://hAst.example/x.jpg");
+}
+
 TEST(Url, OriginNamesSchemeHostAndPort) {
   EXPECT_EQ(url_origin("https://konachan.net/post?page=1"), "https://konachan.net:443");
   EXPECT_EQ(url_origin("http://127.0.0.1:9000/x.jpg"), "http://127.0.0.1:9000");

@@ -44,7 +44,10 @@ std::string resolve_url(const std::string& base, const std::string& link) {
   }
   if (!is_http_scheme(u.get())) return "";
   curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
-  return get_part(u.get(), CURLUPART_URL);
+  std::string resolved = get_part(u.get(), CURLUPART_URL);
+  // A percent-encoded host is decoded without the checks a parse applies (it let a DEL byte
+  // through): keep only what parses again as it will be fetched.
+  return url_origin(resolved).empty() ? "" : resolved;
 }
 
 std::string url_origin(const std::string& url) {
