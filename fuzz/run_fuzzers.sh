@@ -4,6 +4,7 @@
 # (the repository's seeds are never written to). A crash, leak, sanitizer report, timeout or
 # out-of-memory leaves its input in BUILD/fuzz-artifacts/ and fails the script at the end.
 # usage: fuzz/run_fuzzers.sh BUILD SECONDS [harness...]   (default: every harness)
+# FUZZ_FLAGS adds libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=65536 for inputs larger than 4 kB.
 set -uo pipefail
 
 build=${1:?usage: run_fuzzers.sh BUILD SECONDS [harness...]}
@@ -30,7 +31,8 @@ for harness in "$@"; do
   echo "run_fuzzers: $harness for $seconds s"
   # -timeout: one input taking longer is a finding (a hang); -rss_limit_mb: so is a blow-up.
   if "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/$harness-" "${dict[@]}" "$corpus" "$here/corpus/$harness" \
+      -artifact_prefix="$artifacts/$harness-" "${dict[@]}" ${FUZZ_FLAGS:-} \
+      "$corpus" "$here/corpus/$harness" \
       >"$build/fuzz-$harness.log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^Done' "$build/fuzz-$harness.log" | tr '\n' ' '
     echo
