@@ -229,7 +229,11 @@ HttpClient::Attempt HttpClient::perform(const std::string& url, BodySink& sink,
                     url;
     return attempt;
   }
-  if (!state.head_ended) {
+  long version = 0;
+  curl_easy_getinfo(curl_, CURLINFO_HTTP_VERSION, &version);
+  // HTTP/1 only: HTTP/2 frames headers with lengths, and a cut there is a stream error anyway.
+  const bool http1 = version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1;
+  if (http1 && !state.head_ended) {
     attempt.kind = Kind::kRetry;
     attempt.error = "connection closed in the middle of the response headers: " + url;
     return attempt;
