@@ -2,6 +2,7 @@
 #include "dcgan/serve/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -64,6 +65,13 @@ Server::Server(const ServeConfig& config) {
   http.set_keep_alive_timeout(kKeepAliveSeconds);
   http.set_read_timeout(kReadTimeoutSeconds, 0);
   http.set_write_timeout(kReadTimeoutSeconds, 0);
+  // SO_REUSEADDR only (a restart may bind while old connections linger in TIME_WAIT). httplib's
+  // default adds SO_REUSEPORT, with which a second server on the same port binds too and the
+  // kernel splits the connections between the two.
+  http.set_socket_options([](int fd) {
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 
   Api* api = &impl_->api;
   auto handler = [api](const httplib::Request& request, httplib::Response& response) {
