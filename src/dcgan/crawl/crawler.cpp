@@ -141,25 +141,25 @@ void Crawl::download(HttpClient& http, const DownloadJob& job) {
   row.post_key = job.post_key;
   row.kind = kind_;
   row.url = job.url;
-  try {
-    PartFile part(config_.out_dir, download_stem(site_, job.post_key));
-    FetchResult fetched = http.fetch(job.url, part, config_.max_bytes);
-    row.attempts = fetched.attempts;
-    if (fetched.cancelled) return;  // stays pending for the next run
-    row.last_error = fetched.error;
-    if (fetched.ok) {
-      std::string problem = part.verify(job.expected_md5);
-      if (problem.empty()) {
-        row.path = part.release();
-        row.bytes = part.bytes();
-        row.md5 = part.md5();
-        committer_.submit(part.part_path(), row);  // counted in on_committed()
-        return;
-      }
-      row.last_error = problem + ": " + job.url;
+  // An IoError here (the .part cannot be created or written: a full or read-only disk) is the
+  // output folder's, not the post's: it propagates and stops the crawl (exit 3), leaving the
+  // post pending for the next run instead of failing it and every post after it.
+  PartFile part(config_.out_dir, download_stem(site_, job.post_key));
+  FetchResult fetched = http.fetch(job.url, part, config_.max_bytes);
+  if (!part.disk_error().empty()) throw IoError(part.disk_error());
+  row.attempts = fetched.attempts;
+  if (fetched.cancelled) return;  // stays pending for the next run
+  row.last_error = fetched.error;
+  if (fetched.ok) {
+    std::string problem = part.verify(job.expected_md5);
+    if (problem.empty()) {
+      row.path = part.release();
+      row.bytes = part.bytes();
+      row.md5 = part.md5();
+      committer_.submit(part.part_path(), row);  // counted in on_committed()
+      return;
     }
-  } catch (const IoError& e) {
-    row.last_error = e.what();
+    row.last_error = problem + ": " + job.url;
   }
   archive_.mark_failed(row);
   on_committed(row, row.last_error);

@@ -71,7 +71,10 @@ std::string PartFile::write(const char* data, size_t size) {
   for (size_t done = 0; done < size;) {
     ssize_t n = ::write(fd_, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return "cannot write " + part_path_ + ": " + std::strerror(errno);
+    if (n < 0) {
+      disk_error_ = "cannot write " + part_path_ + ": " + std::strerror(errno);
+      return disk_error_;
+    }
     done += static_cast<size_t>(n);
   }
   bytes_ += static_cast<int64_t>(size);

@@ -34,6 +34,9 @@ class PartFile : public BodySink {
   const std::string& part_path() const { return part_path_; }
   int64_t bytes() const { return bytes_; }
   const std::string& md5() const { return md5_hex_; }
+  // Set when the disk refused a write (full, read-only, failing): the folder's problem, not the
+  // item's, which the crawl stops on (exit 3) instead of recording the post as failed.
+  const std::string& disk_error() const { return disk_error_; }
 
  private:
   void close_fd();
@@ -46,6 +49,7 @@ class PartFile : public BodySink {
   int64_t bytes_ = 0;
   Md5 md5_;
   std::string md5_hex_;
+  std::string disk_error_;
   bool released_ = false;
 };
 
