@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
@@ -171,7 +172,11 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
   archive.write("kernel_choices",
                 c10::IValue(kernels::kernel_choices_to_json(state.kernel_choices).dump()));
   ensure_dir(fs::path(path).parent_path().string());
-  atomic_write_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+  // Serialised in memory, then written by atomic_write: LibTorch's file writer ends the zip in
+  // its destructor, where a full disk's error terminated the process and left a temporary.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  atomic_write(path, bytes.str());
 }
 
 OpenedCheckpoint open_checkpoint(const std::string& path) {
