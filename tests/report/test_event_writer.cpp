@@ -1,6 +1,6 @@
 // TensorBoard event files: the file name, the TFRecord framing and its CRCs (read back with
-// read_tf_records), and every protobuf field decoded by a wire-format parser written here from
-// the protobuf encoding rules, compared with what was written.
+// read_tf_records), and every protobuf field decoded by a wire-format parser written from the
+// protobuf encoding rules (proto_wire.h), compared with what was written.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 #include "dcgan/core/error.h"
 #include "dcgan/report/event_writer.h"
 #include "dcgan/report/tf_record.h"
+#include "proto_wire.h"
 #include "support/test_support.h"
 
 using namespace dcgan::report;
@@ -19,55 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Field {
-  int number = 0;
-  int wire = 0;
-  uint64_t integer = 0;  // varint, fixed32 or fixed64 bits
-  std::string bytes;     // length-delimited
-};
-
-std::vector<Field> parse_message(const std::string& msg) {
-  std::vector<Field> fields;
-  size_t pos = 0;
-  auto varint = [&] {
-    uint64_t value = 0;
-    for (int shift = 0;; shift += 7) {
-      if (pos >= msg.size() || shift > 63) throw std::runtime_error("bad varint");
-      const uint8_t b = msg[pos++];
-      value |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return value;
-    }
-  };
-  auto fixed = [&](int n) {
-    if (pos + n > msg.size()) throw std::runtime_error("truncated fixed field");
-    uint64_t value = 0;
-    for (int i = 0; i < n; ++i) value |= uint64_t(uint8_t(msg[pos + i])) << (8 * i);
-    pos += n;
-    return value;
-  };
-  while (pos < msg.size()) {
-    Field f;
-    const uint64_t key = varint();
-    f.number = int(key >> 3);
-    f.wire = int(key & 7);
-    if (f.wire == 0) {
-      f.integer = varint();
-    } else if (f.wire == 1) {
-      f.integer = fixed(8);
-    } else if (f.wire == 5) {
-      f.integer = fixed(4);
-    } else if (f.wire == 2) {
-      const uint64_t n = varint();
-      if (pos + n > msg.size()) throw std::runtime_error("truncated bytes field");
-      f.bytes = msg.substr(pos, n);
-      pos += n;
-    } else {
-      throw std::runtime_error("unexpected wire type");
-    }
-    fields.push_back(f);
-  }
-  return fields;
-}
+using dcgan::testing::proto::Field;
+using dcgan::testing::proto::parse_message;
 
 const Field& only(const std::vector<Field>& fields, int number, int wire) {
   const Field* found = nullptr;
@@ -102,6 +56,16 @@ std::string event_file_in(const std::string& dir) {
 }
 
 }  // namespace
+
+// A length-delimited field whose length (2^64 - 1) runs past the end is refused. It was checked
+// as pos + n > size, which wrapped around: the reader stepped back a byte and read on, here to
+// a bogus field instead of an error.
+TEST(EventWriter, WireReaderRefusesALengthPastTheEnd) {
+  std::string msg = "\x0a";  // field 1, length-delimited
+  msg += std::string(9, '\xff') + "\x01";  // varint 2^64 - 1
+  msg += std::string(8, '\0');              // what the wrapped reader took as a fixed64
+  EXPECT_THROW(parse_message(msg), std::runtime_error);
+}
 
 TEST(EventWriter, NamesTheFileLikeTensorFlow) {
   dcgan::testing::TempDir dir;
