@@ -2,7 +2,10 @@
 // accumulation, the BF16 counterpart of the sgemm calls in tap_gemm_conv.cpp. oneDNN 2.6 has no
 // public bf16 gemm, so each shape gets a matmul primitive (built once, cached) whose memory
 // descriptors carry the strides, so A, B and C can be sub-blocks of larger tensors, transposed
-// or not. A call runs on all compute threads; call it from one thread at a time.
+// or not. Called outside a parallel region, a product runs on all compute threads; called
+// inside one (at::parallel_for), on the calling thread alone, so that the threads can split a
+// layer's products among themselves as the sgemm path does (one synchronisation per layer
+// rather than one per product, which a busy machine makes costly).
 #pragma once
 
 #include <c10/util/BFloat16.h>

@@ -119,39 +119,44 @@ void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const floa
 void tap_conv_forward(const TapConvShape& s, const c10::BFloat16* in,
                       const c10::BFloat16* weight_hwio, const float* bias, float* out) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_pixels = s.h_out * s.w_out;
-  fill_rows(out, s.batch * out_pixels, s.c_out, s.c_out, bias);
-  for_each_tap_run(s, [&](const TapRun& r) {
-    const int64_t k = r.columns * s.c_in;
-    bf16_matmul({s.batch, s.c_out, k, in_image, 1, s.c_out, 1, out_pixels * s.c_out, true},
-                in + (r.y * s.w_in + r.x0) * s.c_in,
-                weight_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out,
-                out + r.pixel * s.c_out);
+  split(s.c_out, kChannelUnit, [&](int64_t c0, int64_t c1) {
+    fill_rows(out + c0, s.batch * out_pixels, s.c_out, c1 - c0, bias ? bias + c0 : nullptr);
+    for_each_tap_run(s, [&](const TapRun& r) {
+      bf16_matmul({s.batch, c1 - c0, r.columns * s.c_in, in_image, 1, s.c_out, 1,
+                   out_pixels * s.c_out, true},
+                  in + (r.y * s.w_in + r.x0) * s.c_in,
+                  weight_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out + c0,
+                  out + r.pixel * s.c_out + c0);
+    });
   });
 }
 
 void tap_conv_input_gradient(const TapConvShape& s, const c10::BFloat16* out_grad,
                              const c10::BFloat16* weight_howi, const float* bias, float* in_grad) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_image = s.h_out * s.w_out * s.c_out;
-  fill_rows(in_grad, s.batch * s.h_in * s.w_in, s.c_in, s.c_in, bias);
-  for_each_tap_run(s, [&](const TapRun& r) {
-    const int64_t n = r.columns * s.c_in;
-    bf16_matmul({s.batch, n, s.c_out, out_image, 1, s.kernel * s.c_in, 1, in_image, true},
-                out_grad + r.pixel * s.c_out,
-                weight_howi + r.ky * s.c_out * s.kernel * s.c_in + r.kx0 * s.c_in,
-                in_grad + (r.y * s.w_in + r.x0) * s.c_in);
+  split(s.batch, 1, [&](int64_t b0, int64_t b1) {
+    fill_rows(in_grad + b0 * in_image, (b1 - b0) * s.h_in * s.w_in, s.c_in, s.c_in, bias);
+    for_each_tap_run(s, [&](const TapRun& r) {
+      bf16_matmul({b1 - b0, r.columns * s.c_in, s.c_out, out_image, 1, s.kernel * s.c_in, 1,
+                   in_image, true},
+                  out_grad + b0 * out_image + r.pixel * s.c_out,
+                  weight_howi + r.ky * s.c_out * s.kernel * s.c_in + r.kx0 * s.c_in,
+                  in_grad + b0 * in_image + (r.y * s.w_in + r.x0) * s.c_in);
+    });
   });
 }
 
 void tap_conv_weight_gradient(const TapConvShape& s, const c10::BFloat16* in,
                               const c10::BFloat16* out_grad, float* weight_grad_hwio) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_image = s.h_out * s.w_out * s.c_out;
-  fill_rows(weight_grad_hwio, s.kernel * s.kernel * s.c_in, s.c_out, s.c_out, nullptr);
-  // A is the input run transposed: (run x C_in) x batch, one image per column.
-  for_each_tap_run(s, [&](const TapRun& r) {
-    const int64_t m = r.columns * s.c_in;
-    bf16_matmul({m, s.c_out, s.batch, 1, in_image, out_image, 1, s.c_out, true},
-                in + (r.y * s.w_in + r.x0) * s.c_in, out_grad + r.pixel * s.c_out,
-                weight_grad_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out);
+  split(s.c_out, kChannelUnit, [&](int64_t c0, int64_t c1) {
+    fill_rows(weight_grad_hwio + c0, s.kernel * s.kernel * s.c_in, s.c_out, c1 - c0, nullptr);
+    // A is the input run transposed: (run x C_in) x batch, one image per column.
+    for_each_tap_run(s, [&](const TapRun& r) {
+      bf16_matmul({r.columns * s.c_in, c1 - c0, s.batch, 1, in_image, out_image, 1, s.c_out, true},
+                  in + (r.y * s.w_in + r.x0) * s.c_in, out_grad + r.pixel * s.c_out + c0,
+                  weight_grad_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out + c0);
+    });
   });
 }
 

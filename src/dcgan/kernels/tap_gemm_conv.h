@@ -50,9 +50,8 @@ void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const
 void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const float* out_grad,
                               float* weight_grad_hwio);
 
-// The same three with BF16 inputs and FP32 outputs (--precision bf16). The products are
-// oneDNN BF16 matmuls (bf16_matmul.h) run one after another, each on all threads, rather than
-// one-thread sgemm calls on a block of channels per thread.
+// The same three with BF16 inputs and FP32 outputs (--precision bf16): the same split of the
+// work between the threads, each product a one-thread oneDNN BF16 matmul (bf16_matmul.h).
 void tap_conv_forward(const TapConvShape& s, const c10::BFloat16* in,
                       const c10::BFloat16* weight_hwio, const float* bias, float* out);
 void tap_conv_input_gradient(const TapConvShape& s, const c10::BFloat16* out_grad,
