@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@ extern char** environ;
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "dcgan/core/error.h"
@@ -90,12 +94,17 @@ pid_t start_rank(int index, int nproc, int port, const std::string& program,
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
   static const char kExecFailed[] = "dcgan: cannot run the rank's program\n";
+  const pid_t launcher = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     throw IoError("cannot start rank " + std::to_string(index) + ": " + std::strerror(errno));
   }
   if (pid == 0) {  // the rank: its own process group, output into the pipe
     ::setpgid(0, 0);
+    // Outside the terminal's process group, a rank would outlive a launcher killed without a
+    // chance to forward anything (SIGKILL): it then gets SIGTERM, saves and stops.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != launcher) ::_exit(128 + SIGTERM);
     ::dup2(fds[1], STDOUT_FILENO);
     ::dup2(fds[1], STDERR_FILENO);
     ::execve(program.c_str(), argv.data(), envp.data());
@@ -124,7 +133,49 @@ int free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-int run_local_ranks(int nproc, const std::string& program, const std::vector<std::string>& args) {
+std::string own_program() {
+  char path[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw IoError(std::string("cannot read /proc/self/exe: ") + std::strerror(errno));
+  return std::string(path, static_cast<size_t>(n));
+}
+
+std::vector<std::string> own_arguments_without(const std::string& flag) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  if (!in) throw IoError("cannot read /proc/self/cmdline");
+  std::vector<std::string> all;
+  for (std::string arg; std::getline(in, arg, '\0');) all.push_back(arg);
+  std::vector<std::string> kept;
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i] == flag) {
+      ++i;  // and its value
+    } else if (all[i].rfind(flag + "=", 0) != 0) {
+      kept.push_back(all[i]);
+    }
+  }
+  return kept;
+}
+
+std::string describe_rank_statuses(const std::vector<int>& statuses) {
+  std::map<int, std::vector<int>, std::greater<int>> by_status;  // the worst first
+  for (size_t r = 0; r < statuses.size(); ++r) by_status[statuses[r]].push_back(int(r));
+  std::string text;
+  for (const auto& [status, ranks] : by_status) {
+    std::string who = ranks.size() == 1 ? "rank " : "ranks ";
+    for (size_t i = 0; i < ranks.size(); ++i) who += (i > 0 ? ", " : "") + std::to_string(ranks[i]);
+    // Our own exit codes stay below 128 but for 130 (stopped on SIGINT/SIGTERM).
+    const bool killed = status > 128 && status != 130;
+    const std::string what =
+        killed ? (ranks.size() == 1 ? " was" : " were") + std::string(" killed by signal ") +
+                     std::to_string(status - 128)
+               : " exited with " + std::to_string(status);
+    text += (text.empty() ? "" : ", ") + who + what;
+  }
+  return text;
+}
+
+int run_local_ranks(int nproc, const std::string& program, const std::vector<std::string>& args,
+                    std::vector<int>* statuses) {
   require(nproc >= 1 && nproc <= 256, "--nproc must be between 1 and 256");
   const int port = free_loopback_port();
   std::vector<Rank> ranks(nproc);
@@ -188,7 +239,11 @@ int run_local_ranks(int nproc, const std::string& program, const std::vector<std
     }
   }
   int worst = 0;
-  for (const Rank& r : ranks) worst = std::max(worst, r.status);
+  if (statuses != nullptr) statuses->clear();
+  for (const Rank& r : ranks) {
+    worst = std::max(worst, r.status);
+    if (statuses != nullptr) statuses->push_back(r.status);
+  }
   return worst;
 }
 

@@ -3,10 +3,37 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <type_traits>
+
 #include "dcgan/core/error.h"
 #include "dcgan/dist/env.h"
 
 namespace dcgan::gan {
+namespace {
+
+// The optimiser's state key for a parameter: a string in LibTorch 1.x, the TensorImpl pointer
+// in newer releases (as kernels/adam.cpp).
+template <class Map>
+typename Map::key_type state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+
+// splitmix64's finaliser: neighbouring keys give unrelated seeds.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
 
 void DataParallelConfig::validate() const {
   require(backend == "auto" || backend == "gloo" || backend == "nccl",
@@ -24,6 +51,7 @@ DataParallel::DataParallel(const DataParallelConfig& config, bool cuda) : config
   group_ = std::make_unique<dist::Group>(env, options, cuda);
   rank_ = env.rank;
   world_size_ = env.world_size;
+  local_rank_ = env.local_rank;
 }
 
 torch::Tensor DataParallel::shard(const torch::Tensor& order) const {
@@ -35,45 +63,93 @@ torch::Tensor DataParallel::shard(const torch::Tensor& order) const {
       .contiguous();
 }
 
-at::Generator DataParallel::step_generator(uint64_t seed, int64_t step, int k) const {
-  // splitmix64 of (seed, step, rank, k): neighbouring keys give unrelated streams.
-  auto mix = [](uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-  };
-  const uint64_t key =
-      mix(mix(mix(mix(seed) ^ static_cast<uint64_t>(step)) ^ static_cast<uint64_t>(rank_)) ^
-          static_cast<uint64_t>(k));
-  return at::detail::createCPUGenerator(key);
+void DataParallel::seed_step(uint64_t seed, int64_t step) const {
+  const uint64_t key = mix(mix(mix(seed) ^ static_cast<uint64_t>(step)) ^
+                           static_cast<uint64_t>(rank_));
+  at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(key);  // also drops a cached normal sample
 }
 
 void DataParallel::average_gradients(const std::vector<torch::Tensor>& parameters) {
   if (!group_) return;
+  const auto start = std::chrono::steady_clock::now();
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
   group_->average(grads);
+  ++average_calls_;
+  average_bytes_ += group_->last_average_bytes();
+  average_seconds_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void DataParallel::broadcast(const std::vector<torch::Tensor>& tensors) {
-  if (group_) group_->broadcast(tensors);
+void DataParallel::broadcast_state(torch::nn::Module& module, torch::optim::Optimizer* optimizer) {
+  if (!group_) return;
+  std::vector<torch::Tensor> tensors = module.parameters();
+  for (const auto& b : module.buffers()) tensors.push_back(b);
+  if (optimizer != nullptr) {
+    auto& states = optimizer->state();
+    using States = std::remove_reference_t<decltype(states)>;
+    std::vector<torch::Tensor> moments;
+    for (const auto& group : optimizer->param_groups()) {
+      for (const auto& p : group.params()) {
+        auto it = states.find(state_key<States>(p));
+        if (it == states.end()) continue;
+        auto* adam = dynamic_cast<torch::optim::AdamParamState*>(it->second.get());
+        if (adam == nullptr) continue;
+        moments.push_back(adam->exp_avg());
+        moments.push_back(adam->exp_avg_sq());
+      }
+    }
+    check_same(static_cast<int64_t>(moments.size()), "the optimiser state (moments held)");
+    tensors.insert(tensors.end(), moments.begin(), moments.end());
+  }
+  group_->broadcast(tensors);
 }
 
-bool DataParallel::agree(std::vector<double>& values, bool stop_here) {
-  if (!group_) return stop_here;
-  std::vector<double> all = values;
-  all.push_back(stop_here ? 1.0 : 0.0);
+void DataParallel::agree(std::vector<double>& means, std::vector<bool>& any) {
+  if (!group_) return;
+  std::vector<double> all = means;
+  for (bool flag : any) all.push_back(flag ? 1.0 : 0.0);
   torch::Tensor t = torch::tensor(all, torch::kFloat64);
   group_->sum({t});
-  for (size_t i = 0; i < values.size(); ++i) values[i] = t[i].item<double>() / world_size_;
-  return t[static_cast<int64_t>(values.size())].item<double>() > 0;
+  const double* sums = t.data_ptr<double>();
+  for (size_t i = 0; i < means.size(); ++i) means[i] = sums[i] / world_size_;
+  for (size_t i = 0; i < any.size(); ++i) any[i] = sums[means.size() + i] > 0;
+}
+
+void DataParallel::check_same(int64_t value, const std::string& what) {
+  if (!group_) return;
+  // The sum of the values and of their squares: equal values exactly when the variance is 0.
+  const double v = static_cast<double>(value);
+  torch::Tensor t = torch::tensor(std::vector<double>{v, v * v}, torch::kFloat64);
+  group_->sum({t});
+  const double mean = t[0].item<double>() / world_size_;
+  const double mean_square = t[1].item<double>() / world_size_;
+  if (mean_square - mean * mean > 1e-9 * std::max(1.0, mean_square)) {
+    throw ConfigError("the ranks of this job hold different " + what + " (rank " +
+                      std::to_string(rank_) + ": " + std::to_string(value) + ", mean " +
+                      std::to_string(mean) +
+                      "); give every rank the same flags and the same run folder");
+  }
 }
 
 void DataParallel::barrier() {
   if (group_) group_->barrier();
+}
+
+std::string parameters_checksum(torch::nn::Module& module) {
+  uint64_t hash = 0xCBF29CE484222325ull;
+  for (const auto& p : module.parameters()) {
+    const torch::Tensor t = p.detach().to(torch::kCPU).contiguous();
+    const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+    for (size_t i = 0; i < t.nbytes(); ++i) hash = (hash ^ bytes[i]) * 0x100000001B3ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 }  // namespace dcgan::gan

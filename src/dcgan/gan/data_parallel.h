@@ -1,11 +1,11 @@
 // What changes in training when the run is one rank of a data-parallel job (dist/): each rank
 // reads its own shard of every epoch's order (one seeded permutation, rank-strided, equal
-// lengths, as DistributedSampler), draws its own z and flips from generators keyed by (seed,
-// step, rank), and replaces its gradients by the ranks' mean before every optimiser step, so
-// every rank holds the same weights; BatchNorm statistics stay per rank unless --sync-bn. The
-// ranks agree each step on the logged losses (their mean) and on whether to stop (any rank
-// interrupted), so they never fall out of step. A job of one (no launcher variables) is the
-// plain single-process run, unchanged.
+// lengths, as DistributedSampler), draws its own z, flips and augmentations from the default
+// generator reseeded by (seed, step, rank), and replaces its gradients by the ranks' mean
+// before every optimiser step, so every rank holds the same weights; BatchNorm statistics stay
+// per rank unless --sync-bn. The ranks agree each step on the logged losses (their mean) and on
+// whether to stop (any rank interrupted or out of time), so they never fall out of step. A job
+// of one (no launcher variables) is the plain single-process run, unchanged.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,33 +36,55 @@ class DataParallel {
   bool distributed() const { return group_ != nullptr; }
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  int local_rank() const { return local_rank_; }  // among this machine's ranks: its GPU
   // Only rank 0 writes the run folder.
   bool writes() const { return rank_ == 0; }
   dist::Group* group() const { return group_.get(); }
   bool sync_bn() const { return config_.sync_bn && distributed(); }
+  const DataParallelConfig& config() const { return config_; }
 
   // This rank's part of an epoch's order (N): every world_size-th index from its rank, the
-  // order first cut to a multiple of world_size so that every rank gets N / world_size.
+  // order first cut to a multiple of world_size so that every rank gets N / world_size. The
+  // first k x world_size entries of the order are exactly what the ranks' first k each cover,
+  // so a position kept in images seen means the same at any world size.
   torch::Tensor shard(const torch::Tensor& order) const;
-  // A generator for step `step`'s draws on this rank (z of D step `k`, flips): ranks draw
-  // different numbers, and a resumed rank the same ones again without saved state.
-  at::Generator step_generator(uint64_t seed, int64_t step, int k) const;
+  // Reseeds the default CPU generator (z, flips, DiffAugment, dropout) for iteration `step` on
+  // this rank: ranks draw different numbers, and a resumed rank the same ones again without
+  // saved state, at any world size.
+  void seed_step(uint64_t seed, int64_t step) const;
 
   // The gradients of `parameters` replaced by their mean over the ranks.
   void average_gradients(const std::vector<torch::Tensor>& parameters);
-  // Every rank's copy of `tensors` replaced by rank 0's (weights, buffers, Adam moments).
-  void broadcast(const std::vector<torch::Tensor>& tensors);
-  // `values` (this rank's) replaced by their mean over the ranks; returns whether any rank
-  // asked to stop.
-  bool agree(std::vector<double>& values, bool stop_here);
-  // Waits for every rank (before rank 0 closes the rendezvous store at the end).
+  // Every rank's `module` parameters and buffers replaced by rank 0's, and the moments of
+  // `optimizer` (when it has any yet: every rank must be at the same step).
+  void broadcast_state(torch::nn::Module& module, torch::optim::Optimizer* optimizer);
+  // `means` (this rank's) replaced by their mean over the ranks and `any` by whether any rank
+  // holds true: one all-reduce.
+  void agree(std::vector<double>& means, std::vector<bool>& any);
+  // Throws ConfigError on every rank when the ranks hold different `value`s of `what`.
+  void check_same(int64_t value, const std::string& what);
+  // Waits for every rank (before rank 0 writes the final report and closes the store).
   void barrier();
+
+  // The gradient all-reduces so far: calls (one per optimiser step), bytes averaged in all,
+  // and seconds spent (including waiting for the slowest rank to get there).
+  int64_t average_calls() const { return average_calls_; }
+  int64_t average_bytes() const { return average_bytes_; }
+  double average_seconds() const { return average_seconds_; }
 
  private:
   DataParallelConfig config_;
   int rank_ = 0;
   int world_size_ = 1;
+  int local_rank_ = 0;
   std::unique_ptr<dist::Group> group_;
+  int64_t average_calls_ = 0;
+  int64_t average_bytes_ = 0;
+  double average_seconds_ = 0;
 };
+
+// FNV-1a over the bytes of a module's parameters, as 16 hex digits: equal on every rank when
+// the ranks hold the same weights (logged at the end of a data-parallel run).
+std::string parameters_checksum(torch::nn::Module& module);
 
 }  // namespace dcgan::gan
