@@ -147,7 +147,8 @@ TEST(Launcher, DescribesRankStatusesWorstFirst) {
   EXPECT_EQ(dcgan::dist::describe_rank_statuses({5, 128 + SIGKILL}),
             "rank 1 was killed by signal 9, rank 0 exited with 5");
   EXPECT_EQ(dcgan::dist::describe_rank_statuses({130, 130}), "ranks 0, 1 exited with 130");
-  EXPECT_EQ(dcgan::dist::describe_rank_statuses({0, 7, 0}), "rank 1 exited with 7, ranks 0, 2 exited with 0");
+  EXPECT_EQ(dcgan::dist::describe_rank_statuses({0, 7, 0}),
+            "rank 1 exited with 7, ranks 0, 2 exited with 0");
 }
 
 class Environment : public ::testing::Test {

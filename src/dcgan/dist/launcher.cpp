@@ -165,10 +165,10 @@ std::string describe_rank_statuses(const std::vector<int>& statuses) {
     for (size_t i = 0; i < ranks.size(); ++i) who += (i > 0 ? ", " : "") + std::to_string(ranks[i]);
     // Our own exit codes stay below 128 but for 130 (stopped on SIGINT/SIGTERM).
     const bool killed = status > 128 && status != 130;
-    const std::string what =
-        killed ? (ranks.size() == 1 ? " was" : " were") + std::string(" killed by signal ") +
-                     std::to_string(status - 128)
-               : " exited with " + std::to_string(status);
+    const std::string what = killed ? (ranks.size() == 1 ? " was" : " were") +
+                                          std::string(" killed by signal ") +
+                                          std::to_string(status - 128)
+                                    : " exited with " + std::to_string(status);
     text += (text.empty() ? "" : ", ") + who + what;
   }
   return text;

@@ -64,8 +64,8 @@ torch::Tensor DataParallel::shard(const torch::Tensor& order) const {
 }
 
 void DataParallel::seed_step(uint64_t seed, int64_t step) const {
-  const uint64_t key = mix(mix(mix(seed) ^ static_cast<uint64_t>(step)) ^
-                           static_cast<uint64_t>(rank_));
+  const uint64_t key =
+      mix(mix(mix(seed) ^ static_cast<uint64_t>(step)) ^ static_cast<uint64_t>(rank_));
   at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_current_seed(key);  // also drops a cached normal sample
