@@ -19,7 +19,28 @@ TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCG
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run
+# `make test-sanitize`: the tests of the libraries without LibTorch (core, vision, crawl,
+# report) built with AddressSanitizer + UndefinedBehaviorSanitizer in $(ASAN_BUILD) and run
+# (label $(SANITIZE_LABELS)), then the threaded ones (crawl workers and committer, the crop
+# worker pool, prepare, synth) with ThreadSanitizer in $(TSAN_BUILD). Their CLI tests run the
+# ordinary build's dcgan. LOCK prefixes every build command (a shared machine's build lock).
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+SANITIZE_LABELS ?= unit
+TSAN_TESTS ?= test_crawl_crawler test_crawl_http_client test_crawl_rate_limiter \
+  test_crawl_part_file test_vision_crop_pipeline test_vision_crop_dedupe test_vision_prepare \
+  test_vision_synth_faces test_vision_face_detector
+LOCK ?=
+SANITIZE_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DDCGAN_TORCH_FREE=ON -DDCGAN_BUILD_BENCH=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
+SANITIZE_ENV = $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$(abspath tests/sanitize/lsan.supp) \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath tests/sanitize/tsan.supp)
+TSAN_REGEX = ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
+
+.PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run \
+  test-sanitize kill-trials
 
 all: build
 
@@ -53,10 +74,30 @@ $(FUZZ_BUILD)/build.ninja:
 	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=ON -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
-	cmake --build $(FUZZ_BUILD)
+	$(LOCK) cmake --build $(FUZZ_BUILD)
 
 fuzz-run: fuzz
 	fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+$(ASAN_BUILD)/build.ninja:
+	$(SANITIZE_CMAKE) -B $(ASAN_BUILD) -DDCGAN_SANITIZE=address,undefined
+
+$(TSAN_BUILD)/build.ninja:
+	$(SANITIZE_CMAKE) -B $(TSAN_BUILD) -DDCGAN_SANITIZE=thread
+
+test-sanitize: configure $(ASAN_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
+	$(LOCK) cmake --build $(BUILD) --target dcgan
+	$(LOCK) cmake --build $(ASAN_BUILD)
+	cd $(ASAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) -L '$(SANITIZE_LABELS)'
+	$(LOCK) cmake --build $(TSAN_BUILD) --target $(TSAN_TESTS)
+	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_REGEX)'
+
+# `make kill-trials`: SIGKILL crawl, crop and train at KILL_TRIALS random moments each, resume,
+# and compare with an uninterrupted run (scripts/kill-trials.sh).
+KILL_TRIALS ?= 20
+kill-trials: configure
+	$(LOCK) cmake --build $(BUILD) --target dcgan test_apps_kill_trials
+	DCGAN_KILL_TRIALS=$(KILL_TRIALS) scripts/kill-trials.sh $(BUILD)
 
 format:
 	find src apps tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -1,0 +1,12 @@
+# DCGAN_SANITIZE=address,undefined (or thread): every target of the build compiled and linked
+# with those sanitizers, reports fatal (-fno-sanitize-recover) so that a test with one fails.
+# Included before the libraries are defined; `make test-sanitize` configures build-asan and
+# build-tsan with it. DCGAN_TORCH_FREE keeps such a build to the libraries without LibTorch
+# (core, vision, crawl, report) and their tests, which is what CI can afford to instrument.
+if(DCGAN_SANITIZE MATCHES "thread" AND DCGAN_SANITIZE MATCHES "address")
+  message(FATAL_ERROR "DCGAN_SANITIZE: thread and address sanitizers cannot be combined")
+endif()
+add_compile_options(-fsanitize=${DCGAN_SANITIZE} -fno-sanitize-recover=all
+                    -fno-omit-frame-pointer -g)
+add_link_options(-fsanitize=${DCGAN_SANITIZE})
+message(STATUS "dcgan: sanitizers ${DCGAN_SANITIZE}")
