@@ -24,6 +24,8 @@ void setup_sample(CLI::App& app) {
   cmd->add_option("--gif", c->gif, "Write a latent-walk animation (GIF)");
   cmd->add_option("--top-k", c->top_k, "Show only the K images D scores highest ...");
   cmd->add_option("--from", c->from, "... out of N generated");
+  cmd->add_flag("--raw-g", c->raw_g,
+                "Use the generator as trained, not its weight average (runs trained with --ema)");
   cmd->callback([c] {
     auto written = gan::run_sampling(*c);
     for (const auto& path : written) DCGAN_DEBUG("wrote " << path);

@@ -12,6 +12,9 @@ void setup_train(CLI::App& app) {
   auto c = std::make_shared<gan::TrainConfig>();
   c->step.g_steps = 0;  // resolved per architecture
   auto no_cache = std::make_shared<bool>(false);
+  auto lr = std::make_shared<double>(c->step.lr_g);
+  auto preset = std::make_shared<std::string>("recipe");
+  auto max_time = std::make_shared<std::string>("0");
   CLI::App* cmd =
       app.add_subcommand("train", "Train a DCGAN (or the original MLP GAN) on a folder of images");
   cmd->add_option("--data", c->data.dir, "Folder of training images (with --resume: the run's)");
@@ -40,10 +43,13 @@ void setup_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--epochs", c->epochs, "Epochs")->capture_default_str();
   cmd->add_option("--batch-size", c->batch_size, "Images per batch")->capture_default_str();
-  cmd->add_option("--lr", c->step.lr, "Adam learning rate (both nets)")->capture_default_str();
+  cmd->add_option("--lr", *lr, "Adam learning rate (both nets)")->capture_default_str();
+  cmd->add_option("--lr-g", c->step.lr_g, "G's learning rate (default: --lr)");
+  cmd->add_option("--lr-d", c->step.lr_d, "D's learning rate (default: --lr)");
   cmd->add_option("--beta1", c->step.beta1, "Adam beta1")->capture_default_str();
   cmd->add_option("--loss", c->step.loss,
-                  "non_saturating or minimax (G minimises log(1 - D(G(z))))")
+                  "non_saturating, minimax (G minimises log(1 - D(G(z)))), ls (least squares) "
+                  "or hinge")
       ->capture_default_str();
   cmd->add_option("--label-smooth", c->step.label_smooth,
                   "One-sided label smoothing: real target 1 - S")
@@ -55,6 +61,26 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--z-dist", c->z_dist, "uniform (U(-1,1), the recipe) or normal")
       ->capture_default_str();
   cmd->add_flag("--flip", c->flip, "Random horizontal flips");
+  cmd->add_option("--preset", *preset,
+                  "recipe (every option below off) or quality (the combination that measured "
+                  "best in 15 minutes); explicit flags override it")
+      ->capture_default_str();
+  cmd->add_option("--ema", c->ema,
+                  "Average G's weights for samples and evaluation: off, auto (a half-life that "
+                  "grows with the images seen) or a decay per iteration such as 0.999")
+      ->capture_default_str();
+  cmd->add_option("--mbstd", c->model.mbstd_group,
+                  "Minibatch standard deviation channel in D over groups of N images (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--augment", c->step.augment,
+                  "DiffAugment of every image D sees: a subset of color,translation,cutout")
+      ->capture_default_str();
+  cmd->add_flag("--spectral-norm", c->model.spectral_norm,
+                "Spectral normalisation of D's weights (one power iteration per step)");
+  cmd->add_option("--r1", c->step.r1_gamma, "R1 penalty weight gamma on real images (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--r1-every", c->step.r1_every, "Apply R1 every N iterations (lazy, x N)")
+      ->capture_default_str();
   cmd->add_option("--device", c->device, "auto, cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--seed", c->seed, "Random seed (recorded in config.json)")
       ->capture_default_str();
@@ -76,14 +102,24 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--max-steps", c->max_steps,
                   "Stop with a checkpoint after this many iterations (0 = no limit)")
       ->capture_default_str();
+  cmd->add_option("--max-time", *max_time,
+                  "Stop with a checkpoint after training this long in this command: 90s, 15m, "
+                  "2h, 1h30m (0 = no limit)")
+      ->capture_default_str();
   cmd->add_flag("--resume", c->resume,
                 "Continue the run in --out from its latest checkpoint, with its stored flags");
-  cmd->callback([c, no_cache, cmd] {
+  cmd->callback([c, no_cache, lr, preset, max_time, cmd] {
     c->cache = !*no_cache;
     c->flags_given.emplace();
     for (const CLI::Option* option : cmd->get_options()) {
       if (option->count() > 0) c->flags_given->insert(option->get_name());
     }
+    if (c->flags_given->count("--lr") > 0) {  // the default of --lr-g and --lr-d
+      if (c->flags_given->count("--lr-g") == 0) c->step.lr_g = *lr;
+      if (c->flags_given->count("--lr-d") == 0) c->step.lr_d = *lr;
+    }
+    c->max_time_s = gan::parse_duration(*max_time, "--max-time");
+    if (c->flags_given->count("--preset") > 0) gan::apply_preset(*c, *preset);
     gan::TrainSummary summary = gan::train(*c);
     DCGAN_INFO((summary.finished ? "finished: " : "stopped: ")
                << summary.steps << " steps, " << summary.epochs_done << " epochs, "

@@ -1,6 +1,9 @@
 // Training on small real images (the synthetic faces): a resumed run ends with exactly the
-// weights of an uninterrupted one, checkpoints round-trip, a checkpoint of another size is
-// refused clearly, an existing run is not overwritten, and each network can fit one batch.
+// weights of an uninterrupted one (also with every quality option on, the averaged G and D's
+// spectral-norm vectors included), checkpoints round-trip, a checkpoint of another size is
+// refused clearly, an existing run is not overwritten, each network can fit one batch, the
+// sample grids of a run with --ema are its averaged G's, and --max-time stops at the first
+// iteration past the budget.
 #include "dcgan/gan/trainer.h"
 
 #include <gtest/gtest.h>
@@ -11,10 +14,12 @@
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 
+#include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "dcgan/core/json.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/data/image_tensors.h"
+#include "dcgan/gan/images.h"
 #include "dcgan/gan/losses.h"
 #include "dcgan/vision/image_io.h"
 #include "dcgan/vision/synth_faces.h"
@@ -54,13 +59,19 @@ TrainConfig small_config(const std::string& data, const std::string& out) {
   return c;
 }
 
-// All parameters and buffers of G and D from a checkpoint.
+// All parameters and buffers of G and D (and of the averaged G, when there is one) from a
+// checkpoint.
 std::vector<torch::Tensor> weights_of(const std::string& checkpoint, const ModelConfig& model) {
   auto g = make_generator(model);
   auto d = make_discriminator(model);
+  auto average = make_generator(model);
   load_checkpoint(checkpoint, model, *g, d.get(), nullptr, nullptr);
+  std::vector<torch::nn::Module*> modules{g.get(), d.get()};
+  if (load_generator_average(open_checkpoint(checkpoint), *average)) {
+    modules.push_back(average.get());
+  }
   std::vector<torch::Tensor> all;
-  for (auto* m : {static_cast<torch::nn::Module*>(g.get()), static_cast<torch::nn::Module*>(d.get())}) {
+  for (auto* m : modules) {
     for (const auto& p : m->parameters()) all.push_back(p.detach().clone());
     for (const auto& b : m->buffers()) all.push_back(b.detach().clone());
   }
@@ -135,6 +146,103 @@ TEST(Train, InterruptedAndResumedEqualsUninterrupted) {
       EXPECT_TRUE(torch::equal(a[i], b[i])) << arch << " tensor " << i << " differs";
     }
   }
+}
+
+// Every option at once (EMA, mbstd, spectral norm, DiffAugment, lazy R1, least squares, TTUR),
+// on both architectures: interrupted and resumed ends exactly as uninterrupted, grids included.
+TEST(Train, InterruptedAndResumedEqualsUninterruptedWithEveryOption) {
+  for (const std::string arch : {"dcgan", "mlp"}) {
+    TempDir tmp;
+    const std::string faces = make_faces(tmp, 40, 16);
+    auto options = [&](const std::string& out) {
+      auto c = small_config(faces, out);
+      c.model.arch = arch;
+      c.model.mlp_hidden_g = c.model.mlp_hidden_d = 16;
+      c.ema = "auto";
+      c.model.mbstd_group = 4;
+      c.model.spectral_norm = true;
+      c.step.augment = "color,translation,cutout";
+      c.step.r1_gamma = 1.0;
+      c.step.r1_every = 3;
+      c.step.loss = "ls";
+      c.step.lr_d = 4e-4;
+      return c;
+    };
+    train(options(tmp / "whole"));
+    auto part = options(tmp / "part");
+    part.max_steps = 7;
+    EXPECT_EQ(train(part).steps, 7);
+    part.max_steps = 0;
+    part.resume = true;
+    EXPECT_EQ(train(part).steps, 10);
+
+    ModelConfig model = options("").model;
+    model.size = 16;
+    const std::string whole_ckpt = list_checkpoints(tmp / "whole").back();
+    const std::string part_ckpt = list_checkpoints(tmp / "part").back();
+    auto a = weights_of(whole_ckpt, model);
+    auto b = weights_of(part_ckpt, model);
+    EXPECT_GT(a.size(), 2 * make_generator(model)->parameters().size()) << "the average is there";
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_TRUE(torch::equal(a[i], b[i])) << arch << " tensor " << i << " differs";
+    }
+    EXPECT_EQ(dcgan::read_file(tmp / "whole/samples/epoch-0002.png"),
+              dcgan::read_file(tmp / "part/samples/epoch-0002.png"))
+        << arch;
+  }
+}
+
+// The grids of a run with --ema are its averaged generator's, as the checkpoint holds it (its
+// BatchNorm statistics computed for its weights), and not the raw generator's.
+TEST(Train, SampleGridsShowTheAveragedGenerator) {
+  TempDir tmp;
+  auto config = small_config(make_faces(tmp, 40, 16), tmp / "run");
+  config.ema = "0.9";
+  config.n_sample = 6;
+  train(config);
+  ModelConfig model = config.model;
+  model.size = 16;
+  const OpenedCheckpoint opened = open_checkpoint(list_checkpoints(tmp / "run").back());
+  auto raw = make_generator(model), average = make_generator(model);
+  TrainingState state = load_checkpoint(opened, model, *raw, nullptr, nullptr, nullptr);
+  ASSERT_TRUE(load_generator_average(opened, *average));
+  raw->eval();
+  average->eval();
+  auto grid_of = [&](GeneratorBase& g) {
+    const std::string path = tmp / "grid.png";
+    dcgan::data::write_grid(path, generate_images(g, state.sample_z, torch::kCPU));
+    return dcgan::vision::read_image(path);
+  };
+  cv::Mat written = dcgan::vision::read_image(tmp / "run/samples/epoch-0002.png");
+  cv::Mat from_average = grid_of(*average), from_raw = grid_of(*raw);
+  EXPECT_EQ(cv::norm(written, from_average, cv::NORM_INF), 0);
+  EXPECT_GT(cv::norm(written, from_raw, cv::NORM_INF), 0);
+}
+
+// --max-time: the budget counts iterations (time_s); the run stops after the first iteration
+// that reaches it, with a checkpoint and a final grid there, whatever the machine's speed.
+TEST(Train, MaxTimeStopsAtTheFirstIterationPastTheBudget) {
+  TempDir tmp;
+  auto config = small_config(make_faces(tmp, 40, 16), tmp / "run");
+  config.epochs = 100000;
+  config.max_time_s = 0.5;
+  config.ckpt_every = 1000000;
+  TrainSummary summary = train(config);
+  EXPECT_FALSE(summary.finished);
+  std::vector<double> times;
+  for (const auto& r : dcgan::read_jsonl_file(tmp / "run/metrics.jsonl")) {
+    if (r["kind"] == "step") times.push_back(r["time_s"].get<double>());
+  }
+  ASSERT_GE(times.size(), 2u);
+  EXPECT_EQ(static_cast<int64_t>(times.size()), summary.steps);
+  EXPECT_GE(times.back(), 0.5) << "the last iteration reached the budget";
+  EXPECT_LT(times[times.size() - 2], 0.5) << "and the one before did not";
+  EXPECT_EQ(list_checkpoints(tmp / "run").back(), checkpoint_path(tmp / "run", summary.steps));
+  EXPECT_TRUE(fs::exists(summary.last_sample)) << summary.last_sample;
+  EXPECT_NE(summary.last_sample.find(summary.steps % 5 == 0 ? "epoch-" : "step-"),
+            std::string::npos)
+      << summary.last_sample;
 }
 
 TEST(Train, CheckpointRoundTripAndMismatchIsClear) {

@@ -98,7 +98,8 @@ TEST(TrainResume, StoredFlagsFillTheCommandAndChangesAreRefusedByName) {
   EXPECT_EQ(summary["steps"], 15) << "3 epochs of 5 iterations";
   EXPECT_EQ(summary["finished"], true);
   auto config = dcgan::read_json_file(run + "/config.json");
-  EXPECT_EQ(config["train"]["step"]["lr"], 0.0005);
+  EXPECT_EQ(config["train"]["step"]["lr_g"], 0.0005);
+  EXPECT_EQ(config["train"]["step"]["lr_d"], 0.0005);
   EXPECT_EQ(config["train"]["data"]["output_size"], 16);
   EXPECT_EQ(config["train"]["epochs"], 3);
 }
@@ -209,12 +210,56 @@ TEST(TrainResume, NanLossesExitSevenNamingTheStep) {
   EXPECT_TRUE(list_checkpoints(run).empty());
 }
 
+// The quality options (a preset, explicit flags over it, --lr for both rates) are stored; a resume
+// that would change one is refused by name, once per flag given, and a resume without them
+// continues with the run's.
+TEST(TrainResume, QualityOptionsAreStoredAndAResumeCannotChangeThem) {
+  TempDir tmp;
+  const std::string faces = make_faces(tmp / "faces", 40, 16);
+  const std::string run = tmp / "run";
+  ASSERT_EQ(run_dcgan(tiny(faces, run) +
+                      "--epochs 2 --max-steps 3 --preset quality --ema off --lr 0.0005")
+                .exit_code,
+            0);
+  auto train = dcgan::read_json_file(run + "/config.json")["train"];
+  EXPECT_EQ(train["preset"], "quality");
+  EXPECT_EQ(train["ema"], "off") << "an explicit flag wins over the preset";
+  EXPECT_EQ(train["model"]["mbstd_group"], 4) << "the preset's";
+  EXPECT_EQ(train["step"]["lr_g"], 0.0005);
+  EXPECT_EQ(train["step"]["lr_d"], 0.0005);
+
+  CommandResult refused = run_dcgan("-q train --out '" + run +
+                                    "' --resume --ema auto --augment translation,color --lr 0.001");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_EQ(line_count(refused.output), 1) << refused.output;
+  for (const char* named :
+       {"--ema auto (the run has off)", "--augment color,translation (the run has none)",
+        "--lr 0.001 (the run has 0.0005)"}) {
+    EXPECT_NE(refused.output.find(named), std::string::npos) << named << ": " << refused.output;
+  }
+  const size_t lr = refused.output.find("--lr 0.001");
+  EXPECT_EQ(refused.output.find("--lr 0.001", lr + 1), std::string::npos) << "named once";
+  CommandResult preset = run_dcgan("-q train --out '" + run + "' --resume --preset recipe");
+  EXPECT_EQ(preset.exit_code, 2) << preset.output;
+  EXPECT_NE(preset.output.find("--mbstd 0 (the run has 4)"), std::string::npos) << preset.output;
+
+  CommandResult resumed = run_dcgan("-q train --out '" + run + "' --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  train = dcgan::read_json_file(run + "/config.json")["train"];
+  EXPECT_EQ(train["model"]["mbstd_group"], 4);
+  EXPECT_EQ(train["ema"], "off");
+  EXPECT_EQ(dcgan::read_json_file(run + "/summary.json")["steps"], 10);
+}
+
 // --output-size 1024 would decode every image at 1024 px before the model refused it.
 TEST(TrainResume, EveryFlagIsCheckedBeforeDataIsRead) {
   TempDir tmp;
   const std::string faces = make_faces(tmp / "faces", 20, 16);
-  for (const char* flags : {"--output-size 1024", "--output-size 300", "--output-size 12",
-                            "--eval-images 1", "--kernels fastest"}) {
+  for (const char* flags :
+       {"--output-size 1024", "--output-size 300", "--output-size 12", "--eval-images 1",
+        "--kernels fastest", "--mbstd 3 --batch-size 8", "--ema 2", "--augment flip",
+        "--max-time 5x", "--loss hinge --label-smooth 0.1", "--preset fast", "--r1 -1",
+        "--lr-d 0"}) {
     const std::string run = tmp / "runs/run";
     CommandResult r = run_dcgan("train --data '" + faces + "' --out '" + run + "' " + flags);
     EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.output;

@@ -38,7 +38,8 @@ void expect_same_state(torch::nn::Module& got, torch::nn::Module& want, const st
 // computing its own G(z).
 void literal_iteration(GeneratorBase& g, DiscriminatorBase& d, torch::optim::Adam& opt_g,
                        torch::optim::Adam& opt_d, const std::vector<torch::Tensor>& reals,
-                       const std::vector<torch::Tensor>& zs, int g_steps) {
+                       const std::vector<torch::Tensor>& zs, int g_steps,
+                       const std::string& loss_kind) {
   for (size_t i = 0; i < reals.size(); ++i) {
     opt_d.zero_grad();
     auto real_logits = d.forward(reals[i]);
@@ -47,13 +48,13 @@ void literal_iteration(GeneratorBase& g, DiscriminatorBase& d, torch::optim::Ada
       torch::NoGradGuard no_grad;
       fake = g.forward(zs[i]);
     }
-    auto loss = discriminator_loss(real_logits, d.forward(fake), 0.0);
+    auto loss = discriminator_loss(real_logits, d.forward(fake), 0.0, loss_kind);
     (loss.real + loss.fake).backward();
     opt_d.step();
   }
   for (int i = 0; i < g_steps; ++i) {
     opt_g.zero_grad();
-    generator_loss(d.forward(g.forward(zs.back())), "non_saturating").backward();
+    generator_loss(d.forward(g.forward(zs.back())), loss_kind).backward();
     opt_g.step();
   }
 }
@@ -62,10 +63,14 @@ TEST(GanStep, SameTrainingAsTheLiteralRecipeIteration) {
   struct Case {
     std::string kernels;
     int d_steps, g_steps;
+    std::string loss = "non_saturating";
+    double lr_g = 2e-4, lr_d = 2e-4;  // --lr-g, --lr-d: each network gets its own
   };
-  for (const Case& c : {Case{"torch", 1, 2}, Case{"fast", 1, 2}, Case{"torch", 2, 3}}) {
+  for (const Case& c :
+       {Case{"torch", 1, 2}, Case{"fast", 1, 2}, Case{"torch", 2, 3},
+        Case{"torch", 1, 2, "ls", 1e-4, 4e-4}, Case{"fast", 1, 2, "hinge", 3e-4, 1e-4}}) {
     const std::string what = c.kernels + " d_steps " + std::to_string(c.d_steps) + " g_steps " +
-                             std::to_string(c.g_steps);
+                             std::to_string(c.g_steps) + " loss " + c.loss;
     torch::manual_seed(11);
     ModelConfig model;
     model.size = 32;
@@ -78,9 +83,15 @@ TEST(GanStep, SameTrainingAsTheLiteralRecipeIteration) {
     StepConfig config;
     config.d_steps = c.d_steps;
     config.g_steps = c.g_steps;
+    config.loss = c.loss;
+    config.lr_g = c.lr_g;
+    config.lr_d = c.lr_d;
     GanStep step(g, d, config);
-    auto adam = torch::optim::AdamOptions(config.lr).betas({config.beta1, config.beta2});
-    torch::optim::Adam opt_g(g_literal->parameters(), adam), opt_d(d_literal->parameters(), adam);
+    auto adam = [&](double lr) {
+      return torch::optim::AdamOptions(lr).betas({config.beta1, config.beta2});
+    };
+    torch::optim::Adam opt_g(g_literal->parameters(), adam(config.lr_g)),
+        opt_d(d_literal->parameters(), adam(config.lr_d));
     for (int iteration = 0; iteration < 3; ++iteration) {
       std::vector<torch::Tensor> reals, zs;
       for (int i = 0; i < c.d_steps; ++i) {
@@ -89,7 +100,7 @@ TEST(GanStep, SameTrainingAsTheLiteralRecipeIteration) {
       }
       size_t next_z = 0;
       step.run(reals, [&](int64_t) { return zs[next_z++]; });
-      literal_iteration(*g_literal, *d_literal, opt_g, opt_d, reals, zs, c.g_steps);
+      literal_iteration(*g_literal, *d_literal, opt_g, opt_d, reals, zs, c.g_steps, c.loss);
     }
     expect_same_state(*g, *g_literal, what + ": G");
     expect_same_state(*d, *d_literal, what + ": D");

@@ -1,6 +1,7 @@
 // Checkpoint files are LibTorch serialize archives; see checkpoint.h for what they hold.
 // Format 2 added the training flags, the kernel choices and the epoch position in images;
-// format-1 files still load (their position is in iterations).
+// format-1 files still load (their position is in iterations). The averaged generator
+// (`generator_ema`) is an optional entry of format 2: files without it load as before.
 #include "dcgan/gan/checkpoint.h"
 
 #include <signal.h>
@@ -140,8 +141,12 @@ int remove_stale_checkpoint_temporaries(const std::string& run_dir) {
 
 void save_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
                      DiscriminatorBase& d, torch::optim::Optimizer* optimizer_g,
-                     torch::optim::Optimizer* optimizer_d, const TrainingState& state) {
-  const std::string bad = first_non_finite(g, d, optimizer_g, optimizer_d);
+                     torch::optim::Optimizer* optimizer_d, const TrainingState& state,
+                     GeneratorBase* g_average) {
+  std::string bad = first_non_finite(g, d, optimizer_g, optimizer_d);
+  if (bad.empty() && g_average != nullptr) {
+    bad = first_non_finite_in("averaged generator", *g_average);
+  }
   if (!bad.empty()) {
     throw TrainingDiverged("not writing " + path + ": the " + bad + " holds NaN or Inf");
   }
@@ -153,6 +158,11 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
   d.save(d_archive);
   archive.write("generator", g_archive);
   archive.write("discriminator", d_archive);
+  if (g_average != nullptr) {
+    torch::serialize::OutputArchive average_archive;
+    g_average->save(average_archive);
+    archive.write("generator_ema", average_archive);
+  }
   if (optimizer_g != nullptr && optimizer_d != nullptr) {
     torch::serialize::OutputArchive og, od;
     optimizer_g->save(og);
@@ -250,6 +260,19 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
   const Json choices = read_json_value(archive, "kernel_choices", path);
   if (!choices.is_null()) state.kernel_choices = kernels::kernel_choices_from_json(choices, path);
   return state;
+}
+
+bool load_generator_average(const OpenedCheckpoint& checkpoint, GeneratorBase& g) {
+  auto& archive = const_cast<torch::serialize::InputArchive&>(checkpoint.archive);
+  torch::serialize::InputArchive average_archive;
+  try {
+    if (!archive.try_read("generator_ema", average_archive)) return false;
+    g.load(average_archive);
+  } catch (const c10::Error& e) {
+    throw DataError("checkpoint " + checkpoint.path + ": the averaged generator is corrupt: " +
+                    std::string(e.what_without_backtrace()));
+  }
+  return true;
 }
 
 TrainingState load_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,

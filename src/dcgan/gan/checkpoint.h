@@ -1,10 +1,10 @@
 // Training checkpoints: everything needed to continue a run bit-exactly on CPU — G, D (weights
-// and BN statistics), both Adam states, epoch / step / images of the epoch already used, the
-// RNG state, the fixed sample z, the wall time so far, the run's training flags (to refuse a
-// resume that would change them), the oneDNN kernel choices, and the model config (to refuse
-// a checkpoint of another architecture with a clear message). Files are written atomically
-// and only with finite values, so kill -9 at any moment or a diverging step leaves the
-// previous checkpoint intact and loadable.
+// and BN statistics, D's spectral-norm vectors), G's weight average with --ema, both Adam states,
+// epoch / step / images of the epoch already used, the RNG state, the fixed sample z, the wall time
+// so far, the run's training flags (to refuse a resume that would change them), the oneDNN kernel
+// choices, and the model config (to refuse a checkpoint of another architecture with a clear
+// message). Files are written atomically and only with finite values, so kill -9 at any moment or a
+// diverging step leaves the previous checkpoint intact and loadable.
 #pragma once
 
 #include <torch/torch.h>
@@ -40,11 +40,13 @@ struct OpenedCheckpoint {
   Json train_flags;  // null when the file predates stored flags
 };
 
-// Saves to `path` atomically. Optimizers may be null (then not saved: sampling-only export).
+// Saves to `path` atomically. Optimizers may be null (then not saved: sampling-only export);
+// `g_average` (--ema's averaged G) is saved as `generator_ema` when given.
 // Throws TrainingDiverged, writing nothing, when a weight, buffer or Adam moment is NaN/Inf.
 void save_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
                      DiscriminatorBase& d, torch::optim::Optimizer* optimizer_g,
-                     torch::optim::Optimizer* optimizer_d, const TrainingState& state);
+                     torch::optim::Optimizer* optimizer_d, const TrainingState& state,
+                     GeneratorBase* g_average = nullptr);
 
 // Reads and checks a checkpoint. Throws IoError when it is missing, DataError naming the file
 // when it is unreadable, truncated or not a dcgan checkpoint.
@@ -62,6 +64,10 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
 TrainingState load_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
                               DiscriminatorBase* d, torch::optim::Optimizer* optimizer_g,
                               torch::optim::Optimizer* optimizer_d);
+
+// Loads the checkpoint's averaged generator (--ema) into `g`; false, leaving `g` as it was, when
+// the checkpoint has none. Throws DataError naming the file when it is corrupt.
+bool load_generator_average(const OpenedCheckpoint& checkpoint, GeneratorBase& g);
 
 // "generator parameter conv1.weight" for the first tensor of the models or Adam states that
 // holds NaN or Inf; "" when every value is finite.

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dcgan/core/error.h"
+#include "dcgan/gan/spectral_norm.h"
 #include "dcgan/kernels/batch_norm.h"
 #include "dcgan/kernels/conv.h"
 
@@ -22,6 +23,8 @@ void ModelConfig::validate() const {
   require(gf_dim >= 1 && gf_dim <= 1024, "--gf-dim must be between 1 and 1024");
   require(df_dim >= 1 && df_dim <= 1024, "--df-dim must be between 1 and 1024");
   require(mlp_hidden_g >= 1 && mlp_hidden_d >= 1, "MLP hidden sizes must be positive");
+  require(mbstd_group >= 0 && mbstd_group <= 1024,
+          "--mbstd must be 0 (off) or a group size between 1 and 1024");
   require(kernels == "torch" || kernels == "fast",
           "--kernels must be torch or fast (got '" + kernels + "')");
 }
@@ -37,7 +40,9 @@ Json ModelConfig::to_json() const {
               {"df_dim", df_dim},
               {"mlp_hidden_g", mlp_hidden_g},
               {"mlp_hidden_d", mlp_hidden_d},
-              {"kernels", kernels}};
+              {"kernels", kernels},
+              {"mbstd_group", mbstd_group},
+              {"spectral_norm", spectral_norm}};
 }
 
 ModelConfig ModelConfig::from_json(const Json& json) {
@@ -51,11 +56,14 @@ ModelConfig ModelConfig::from_json(const Json& json) {
   c.mlp_hidden_g = json.value("mlp_hidden_g", c.mlp_hidden_g);
   c.mlp_hidden_d = json.value("mlp_hidden_d", c.mlp_hidden_d);
   c.kernels = json.value("kernels", c.kernels);
+  c.mbstd_group = json.value("mbstd_group", c.mbstd_group);
+  c.spectral_norm = json.value("spectral_norm", c.spectral_norm);
   return c;
 }
 
 bool ModelConfig::same_architecture(const ModelConfig& o) const {
   if (arch != o.arch || size != o.size || channels != o.channels || z_dim != o.z_dim) return false;
+  if (mbstd_group != o.mbstd_group || spectral_norm != o.spectral_norm) return false;
   if (arch == "dcgan") return gf_dim == o.gf_dim && df_dim == o.df_dim;
   return mlp_hidden_g == o.mlp_hidden_g && mlp_hidden_d == o.mlp_hidden_d;
 }
@@ -71,6 +79,24 @@ int64_t count_parameters(const torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();
   return n;
+}
+
+torch::Tensor minibatch_stddev(const torch::Tensor& x, int group) {
+  const int64_t n = x.size(0);
+  int64_t g = std::max<int64_t>(1, std::min<int64_t>(group, n));
+  while (n % g != 0) --g;
+  // (G, M, F, ...): image n = k * M + m is member k of group m, as networks.py's reshape.
+  std::vector<int64_t> grouped{g, n / g};
+  const auto rest = x.sizes().slice(1);
+  grouped.insert(grouped.end(), rest.begin(), rest.end());
+  auto y = x.reshape(grouped);
+  y = y - y.mean(0, /*keepdim=*/true);
+  y = (y.square().mean(0) + 1e-8).sqrt();  // (M, F, ...): the standard deviation over the group
+  y = y.flatten(1).mean(1);                // (M): averaged over features and positions
+  std::vector<int64_t> column(x.dim(), 1), tiled = x.sizes().vec();
+  column[0] = n;
+  tiled[1] = 1;
+  return torch::cat({x, y.repeat({g}).view(column).expand(tiled)}, 1);
 }
 
 namespace {
@@ -154,39 +180,68 @@ class DcganGeneratorImpl : public GeneratorBase {
 //   -> (B, 8df, s4, s4) -> (B)
 class DcganDiscriminatorImpl : public DiscriminatorBase {
  public:
-  explicit DcganDiscriminatorImpl(const ModelConfig& c) : fast_(c.kernels == "fast") {
+  explicit DcganDiscriminatorImpl(const ModelConfig& c)
+      : fast_(c.kernels == "fast"), mbstd_group_(c.mbstd_group) {
     const int df = c.df_dim;
     const int chans[5] = {c.channels, df, 2 * df, 4 * df, 8 * df};
     for (int i = 0; i < 4; ++i) {
-      conv_[i] = register_module(
-          "conv" + std::to_string(i + 1),
-          nn::Conv2d(nn::Conv2dOptions(chans[i], chans[i + 1], 5).stride(2).padding(2)));
+      // The minibatch standard deviation channel joins the last conv's input (ProGAN puts it
+      // before the last conv block too).
+      const int in = chans[i] + (i == 3 && mbstd_group_ > 0 ? 1 : 0);
+      conv_[i] =
+          register_module("conv" + std::to_string(i + 1),
+                          nn::Conv2d(nn::Conv2dOptions(in, chans[i + 1], 5).stride(2).padding(2)));
       if (i > 0) bn_[i - 1] = register_module("bn" + std::to_string(i), make_bn(chans[i + 1]));
     }
     const int s4 = dcgan_sizes(c.size)[4];
     fc_ = register_module("fc", nn::Linear(chans[4] * s4 * s4, 1));
     init_dcgan_weights(*this);
+    if (c.spectral_norm) {
+      for (auto& conv : conv_) spectral_norms_.emplace_back(*conv, conv->weight);
+      spectral_norms_.emplace_back(*fc_, fc_->weight);
+    }
   }
 
   torch::Tensor forward(torch::Tensor x) override {
     auto h = torch::leaky_relu(conv(0, x), 0.2);
-    for (int i = 1; i < 4; ++i) h = bn_leaky_relu(*bn_[i - 1], conv(i, h));
-    return fc_->forward(h.flatten(1)).view({-1});
+    for (int i = 1; i < 4; ++i) {
+      if (i == 3 && mbstd_group_ > 0) h = minibatch_stddev(h, mbstd_group_);
+      h = bn_leaky_relu(*bn_[i - 1], conv(i, h));
+    }
+    h = h.flatten(1);
+    if (spectral_norms_.empty()) return fc_->forward(h).view({-1});
+    return torch::nn::functional::linear(h, spectral_norms_.back().normalized_weight(), fc_->bias)
+        .view({-1});
+  }
+
+  void spectral_norm_power_iteration() override {
+    for (auto& norm : spectral_norms_) norm.power_iteration();
   }
 
  private:
+  bool fast() const { return fast_ && !reference_layers_; }
   torch::Tensor bn_leaky_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
-    return fast_ ? kernels::fast_batch_norm_act(h, bn, 0.2) : torch::leaky_relu(bn.forward(h), 0.2);
+    return fast() ? kernels::fast_batch_norm_act(h, bn, 0.2)
+                  : torch::leaky_relu(bn.forward(h), 0.2);
   }
   torch::Tensor conv(int i, const torch::Tensor& h) {
-    return fast_ && kernels::fast_kernels_support(h) ? kernels::fast_forward(*conv_[i], h)
-                                                     : conv_[i]->forward(h);
+    const bool fast_layer = fast() && kernels::fast_kernels_support(h);
+    if (spectral_norms_.empty()) {
+      return fast_layer ? kernels::fast_forward(*conv_[i], h) : conv_[i]->forward(h);
+    }
+    const torch::Tensor weight = spectral_norms_[i].normalized_weight();
+    if (fast_layer) return kernels::fast_conv2d(h, weight, conv_[i]->bias, 2, 2);
+    return torch::nn::functional::conv2d(
+        h, weight,
+        torch::nn::functional::Conv2dFuncOptions().bias(conv_[i]->bias).stride(2).padding(2));
   }
 
   bool fast_;
+  int mbstd_group_;
   std::array<nn::Conv2d, 4> conv_{nullptr, nullptr, nullptr, nullptr};
   std::array<nn::BatchNorm2d, 3> bn_{nullptr, nullptr, nullptr};
   nn::Linear fc_{nullptr};
+  std::vector<SpectralNorm> spectral_norms_;  // conv1..conv4, fc; empty without the option
 };
 
 // ------------------------------------------------------------------------------------- MLP
@@ -222,30 +277,48 @@ class MlpDiscriminatorImpl : public DiscriminatorBase {
  public:
   static constexpr int kPieces = 5;
 
-  explicit MlpDiscriminatorImpl(const ModelConfig& c) : hidden_(c.mlp_hidden_d) {
+  explicit MlpDiscriminatorImpl(const ModelConfig& c)
+      : hidden_(c.mlp_hidden_d), mbstd_group_(c.mbstd_group) {
     const int in = c.channels * c.size * c.size;
     fc1_ = register_module("fc1", nn::Linear(in, hidden_ * kPieces));
     fc2_ = register_module("fc2", nn::Linear(hidden_, hidden_ * kPieces));
-    fc3_ = register_module("fc3", nn::Linear(hidden_, 1));
+    // The minibatch standard deviation is one more feature into the last layer.
+    fc3_ = register_module("fc3", nn::Linear(hidden_ + (mbstd_group_ > 0 ? 1 : 0), 1));
     dropout_ = register_module("dropout", nn::Dropout(0.5));
     init_dcgan_weights(*this);
+    if (c.spectral_norm) {
+      for (auto* fc : {&fc1_, &fc2_, &fc3_}) spectral_norms_.emplace_back(**fc, (*fc)->weight);
+    }
   }
 
   torch::Tensor forward(torch::Tensor x) override {
-    auto h = maxout(fc1_->forward(x.flatten(1)));
-    h = maxout(fc2_->forward(dropout_->forward(h)));
-    return fc3_->forward(dropout_->forward(h)).view({-1});
+    auto h = maxout(linear(0, x.flatten(1)));
+    h = maxout(linear(1, dropout_->forward(h)));
+    if (mbstd_group_ > 0) h = minibatch_stddev(h, mbstd_group_);
+    return linear(2, dropout_->forward(h)).view({-1});
+  }
+
+  void spectral_norm_power_iteration() override {
+    for (auto& norm : spectral_norms_) norm.power_iteration();
   }
 
  private:
+  torch::Tensor linear(int i, const torch::Tensor& h) {
+    nn::Linear& fc = i == 0 ? fc1_ : i == 1 ? fc2_ : fc3_;
+    if (spectral_norms_.empty()) return fc->forward(h);
+    return torch::nn::functional::linear(h, spectral_norms_[i].normalized_weight(), fc->bias);
+  }
+
   // (B, H * k) -> (B, H): the max over each unit's k linear pieces.
   torch::Tensor maxout(const torch::Tensor& h) const {
     return std::get<0>(h.view({h.size(0), hidden_, kPieces}).max(2));
   }
 
   int hidden_;
+  int mbstd_group_;
   nn::Linear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
   nn::Dropout dropout_{nullptr};
+  std::vector<SpectralNorm> spectral_norms_;  // fc1..fc3; empty without the option
 };
 
 }  // namespace

@@ -23,6 +23,11 @@ struct ModelConfig {
   int mlp_hidden_g = 1200;       // MLP generator hidden units (paper: 1200)
   int mlp_hidden_d = 240;        // MLP discriminator maxout units (paper: 240 x 5 pieces)
   std::string kernels = "fast";  // fast (oneDNN layers, kernels/conv.h) | torch (plain LibTorch)
+  // D's options (Karras et al. 2018 §3; Miyato et al. 2018): a minibatch standard deviation
+  // channel over groups of this many images before D's last layer (0 = off), and spectral
+  // normalisation of every conv and linear weight of D.
+  int mbstd_group = 0;
+  bool spectral_norm = false;
 
   void validate() const;
   std::string to_string() const;
@@ -46,6 +51,16 @@ class DiscriminatorBase : public torch::nn::Module {
  public:
   // x: (B, C, S, S) in [-1, 1] -> (B) logits (not sigmoid: the losses work on logits)
   virtual torch::Tensor forward(torch::Tensor x) = 0;
+  // One power iteration of every spectrally normalised weight (a no-op without
+  // --spectral-norm); the training step calls it once per D step.
+  virtual void spectral_norm_power_iteration() {}
+  // While on, every layer runs through LibTorch's own modules, whose backward passes are
+  // differentiable again (the R1 penalty needs a gradient of a gradient); the fast layers'
+  // are not.
+  void set_reference_layers(bool on) { reference_layers_ = on; }
+
+ protected:
+  bool reference_layers_ = false;
 };
 
 // Builds and initialises (N(0, 0.02) weights, zero biases, BN gamma 1 beta 0) the models.
@@ -53,5 +68,13 @@ std::shared_ptr<GeneratorBase> make_generator(const ModelConfig& config);
 std::shared_ptr<DiscriminatorBase> make_discriminator(const ModelConfig& config);
 
 int64_t count_parameters(const torch::nn::Module& module);
+
+// Minibatch standard deviation (Karras et al. 2018 §3, their networks.py): x (N, F, ...) ->
+// (N, F + 1, ...). The batch is split into groups of `group` images, image n in group n mod
+// (N / group); the extra channel holds, for each image, the mean over features and positions
+// of the standard deviation over its group (sqrt(var + 1e-8)), constant over positions. A
+// group larger than N is N; one N is not a multiple of uses the largest size below it that
+// divides N.
+torch::Tensor minibatch_stddev(const torch::Tensor& x, int group);
 
 }  // namespace dcgan::gan

@@ -73,7 +73,7 @@ std::string z_dist_of_run(const std::string& run_dir, const std::string& fallbac
 }  // namespace
 
 LoadedModel load_for_sampling(const std::string& run_dir, const std::string& checkpoint,
-                              const std::string& device) {
+                              const std::string& device, bool raw_generator) {
   LoadedModel loaded;
   loaded.device = choose_device(device);
   loaded.checkpoint = checkpoint;
@@ -100,12 +100,14 @@ LoadedModel load_for_sampling(const std::string& run_dir, const std::string& che
   loaded.discriminator = make_discriminator(loaded.model);
   load_checkpoint(opened, loaded.model, *loaded.generator, loaded.discriminator.get(), nullptr,
                   nullptr);
+  if (!raw_generator) loaded.averaged = load_generator_average(opened, *loaded.generator);
   loaded.generator->to(loaded.device);
   loaded.discriminator->to(loaded.device);
   loaded.generator->eval();
   loaded.discriminator->eval();
   DCGAN_INFO("loaded " << loaded.checkpoint << " (" << loaded.model.arch << ", "
-                       << loaded.model.size << " px)");
+                       << loaded.model.size << " px" << (loaded.averaged ? ", averaged G" : "")
+                       << ")");
   return loaded;
 }
 
@@ -138,7 +140,8 @@ torch::Tensor latents_from_json(const Json& json, int64_t z_dim, const std::stri
     for (int64_t k = 0; k < z_dim; ++k) {
       const Json& v = row[k];
       if (!v.is_number() || !std::isfinite(v.get<double>())) {
-        throw DataError(source + ": " + which + "[" + std::to_string(k) + "] is not a finite number");
+        throw DataError(source + ": " + which + "[" + std::to_string(k) +
+                        "] is not a finite number");
       }
       rows[i][k] = static_cast<float>(v.get<double>());
     }
@@ -176,15 +179,15 @@ void SampleConfig::validate() const {
 std::string SampleConfig::to_string() const {
   std::ostringstream out;
   out << "SampleConfig(run=" << run_dir << ", checkpoint=" << checkpoint << ", seed=" << seed
-      << ", n=" << n << ", z=" << z_file << ", grid=" << grid << ", out_dir=" << out_dir << ", strip=" << strip
-      << ", sweep_dir=" << sweep_dir << ", gif=" << gif << ", top_k=" << top_k << "/" << from
-      << ")";
+      << ", n=" << n << ", z=" << z_file << ", grid=" << grid << ", out_dir=" << out_dir
+      << ", strip=" << strip << ", sweep_dir=" << sweep_dir << ", gif=" << gif
+      << ", top_k=" << top_k << "/" << from << ", raw_g=" << raw_g << ")";
   return out.str();
 }
 
 std::vector<std::string> run_sampling(const SampleConfig& c) {
   c.validate();
-  LoadedModel loaded = load_for_sampling(c.run_dir, c.checkpoint, c.device);
+  LoadedModel loaded = load_for_sampling(c.run_dir, c.checkpoint, c.device, c.raw_g);
   std::vector<std::string> written;
   auto note = [&](const std::string& path) { written.push_back(path); };
 

@@ -2,7 +2,8 @@
 // a given file, then grids, single images, interpolation strips, per-dimension sweeps
 // (the recipe's visualize option 1), latent-walk GIFs, and the top-k of N ranked by D.
 // G runs in inference mode (BN running statistics), unlike the blog-era recipe, whose
-// batch-statistics sampling made test images look different from training samples.
+// batch-statistics sampling made test images look different from training samples. A run
+// trained with --ema samples from its averaged generator unless asked for the raw one.
 #pragma once
 
 #include <torch/torch.h>
@@ -20,16 +21,18 @@ struct LoadedModel {
   ModelConfig model;
   std::string z_dist = "uniform";
   std::string checkpoint;
-  std::shared_ptr<GeneratorBase> generator;
+  std::shared_ptr<GeneratorBase> generator;  // the averaged one when `averaged`
   std::shared_ptr<DiscriminatorBase> discriminator;
+  bool averaged = false;  // the checkpoint's --ema average was loaded into `generator`
   torch::Device device = torch::kCPU;
 };
 
 // Loads from `checkpoint`, or from the newest checkpoint of `run_dir` when it is empty. The
-// z distribution comes from RUN/config.json when present. Throws DataError/IoError naming the
-// file, or DataError when the run has no checkpoint yet.
+// z distribution comes from RUN/config.json when present. The generator is the checkpoint's
+// averaged one (--ema) when it holds one, unless `raw_generator`. Throws DataError/IoError
+// naming the file, or DataError when the run has no checkpoint yet.
 LoadedModel load_for_sampling(const std::string& run_dir, const std::string& checkpoint,
-                              const std::string& device = "auto");
+                              const std::string& device = "auto", bool raw_generator = false);
 
 // z for `n` images from `seed`, in the run's z distribution: (n, Z).
 torch::Tensor sample_latents(const LoadedModel& loaded, int64_t n, uint64_t seed);
@@ -58,6 +61,7 @@ struct SampleConfig {
   std::string gif;                    // latent-walk animation
   int top_k = 0;  // --grid/--out-dir show the top_k of `from` images ranked by D
   int from = 0;
+  bool raw_g = false;  // G as trained, not its --ema average
 
   void validate() const;
   std::string to_string() const;

@@ -1,9 +1,13 @@
 // TrainConfig's checks, its JSON form and the --resume rules; see train_config.h.
 #include "dcgan/gan/train_config.h"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "dcgan/core/error.h"
+#include "dcgan/gan/augment.h"
+#include "dcgan/gan/generator_average.h"
 
 namespace dcgan::gan {
 
@@ -23,7 +27,21 @@ void TrainConfig::validate() const {
   require(eval_every >= 0, "--eval-every must be 0 (off) or positive");
   require(eval_images >= 2, "--eval-images must be at least 2");
   require(max_steps >= 0, "--max-steps must be 0 (no limit) or positive");
+  require(max_time_s >= 0 && std::isfinite(max_time_s),
+          "--max-time must be 0 (no limit) or a positive duration");
   require(threads >= 0, "--threads must be 0 (default) or positive");
+  validate_ema(ema);
+  require(preset == "recipe" || preset == "quality",
+          "--preset must be recipe or quality (got '" + preset + "')");
+  const int group = std::min(model.mbstd_group, batch_size);
+  require(group == 0 || batch_size % group == 0,
+          "--mbstd " + std::to_string(model.mbstd_group) + " must divide --batch-size " +
+              std::to_string(batch_size) + " (the images are split into groups of that size)");
+}
+
+void TrainConfig::normalize() {
+  step.augment = AugmentPolicy::parse(step.augment).to_string();
+  ema = normalized_ema(ema);
 }
 
 Json TrainConfig::to_json() const {
@@ -42,15 +60,21 @@ Json TrainConfig::to_json() const {
                 {"g_steps", step.g_steps},
                 {"loss", step.loss},
                 {"label_smooth", step.label_smooth},
-                {"lr", step.lr},
+                {"lr_g", step.lr_g},
+                {"lr_d", step.lr_d},
                 {"beta1", step.beta1},
-                {"beta2", step.beta2}}},
+                {"beta2", step.beta2},
+                {"augment", step.augment},
+                {"r1_gamma", step.r1_gamma},
+                {"r1_every", step.r1_every}}},
               {"out_dir", out_dir},
               {"epochs", epochs},
               {"batch_size", batch_size},
               {"seed", seed},
               {"z_dist", z_dist},
               {"flip", flip},
+              {"ema", ema},
+              {"preset", preset},
               {"device", device},
               {"sample_every", sample_every},
               {"ckpt_every", ckpt_every},
@@ -59,6 +83,7 @@ Json TrainConfig::to_json() const {
               {"eval_every", eval_every},
               {"eval_images", eval_images},
               {"max_steps", max_steps},
+              {"max_time_s", max_time_s},
               {"threads", threads}};
 }
 
@@ -79,15 +104,23 @@ TrainConfig TrainConfig::from_json(const Json& json) {
   c.step.g_steps = step.value("g_steps", c.step.g_steps);
   c.step.loss = step.value("loss", c.step.loss);
   c.step.label_smooth = step.value("label_smooth", c.step.label_smooth);
-  c.step.lr = step.value("lr", c.step.lr);
+  // Runs before separate learning rates stored one "lr" for both.
+  const double lr = step.value("lr", c.step.lr_g);
+  c.step.lr_g = step.value("lr_g", lr);
+  c.step.lr_d = step.value("lr_d", lr);
   c.step.beta1 = step.value("beta1", c.step.beta1);
   c.step.beta2 = step.value("beta2", c.step.beta2);
+  c.step.augment = step.value("augment", c.step.augment);
+  c.step.r1_gamma = step.value("r1_gamma", c.step.r1_gamma);
+  c.step.r1_every = step.value("r1_every", c.step.r1_every);
   c.out_dir = json.value("out_dir", c.out_dir);
   c.epochs = json.value("epochs", c.epochs);
   c.batch_size = json.value("batch_size", c.batch_size);
   c.seed = json.value("seed", c.seed);
   c.z_dist = json.value("z_dist", c.z_dist);
   c.flip = json.value("flip", c.flip);
+  c.ema = json.value("ema", c.ema);
+  c.preset = json.value("preset", c.preset);
   c.device = json.value("device", c.device);
   c.sample_every = json.value("sample_every", c.sample_every);
   c.ckpt_every = json.value("ckpt_every", c.ckpt_every);
@@ -96,6 +129,7 @@ TrainConfig TrainConfig::from_json(const Json& json) {
   c.eval_every = json.value("eval_every", c.eval_every);
   c.eval_images = json.value("eval_images", c.eval_images);
   c.max_steps = json.value("max_steps", c.max_steps);
+  c.max_time_s = json.value("max_time_s", c.max_time_s);
   c.threads = json.value("threads", c.threads);
   return c;
 }
@@ -109,6 +143,7 @@ struct StoredFlag {
   const char* flag;
   const char* pointer;
   bool may_change;  // false: it changes the computation, so it must equal the stored value
+  const char* also_set_by = nullptr;  // another flag that sets it too (--lr for --lr-g)
 };
 
 constexpr StoredFlag kStoredFlags[] = {
@@ -125,13 +160,22 @@ constexpr StoredFlag kStoredFlags[] = {
     {"--df-dim", "/model/df_dim", false},
     {"--z-dim", "/model/z_dim", false},
     {"--kernels", "/model/kernels", false},  // another summation order
+    {"--mbstd", "/model/mbstd_group", false},
+    {"--spectral-norm", "/model/spectral_norm", false},
     {"--d-steps", "/step/d_steps", false},
     {"--g-steps", "/step/g_steps", false},
     {"--loss", "/step/loss", false},
     {"--label-smooth", "/step/label_smooth", false},
-    {"--lr", "/step/lr", false},
+    {"--lr-g", "/step/lr_g", false, "--lr"},
+    {"--lr-d", "/step/lr_d", false, "--lr"},
     {"--beta1", "/step/beta1", false},
     {"--beta2", "/step/beta2", false},
+    {"--augment", "/step/augment", false},
+    {"--r1", "/step/r1_gamma", false},
+    {"--r1-every", "/step/r1_every", false},
+    // The average is part of the run's results (its grids, evaluations and checkpoints).
+    {"--ema", "/ema", false},
+    {"--preset", "/preset", false},
     {"--batch-size", "/batch_size", false},
     {"--seed", "/seed", false},
     {"--z-dist", "/z_dist", false},
@@ -147,25 +191,41 @@ constexpr StoredFlag kStoredFlags[] = {
     {"--eval-images", "/eval_images", true},
 };
 
-// 0.0002 rather than "0.0002" in messages; strings unquoted.
+// 0.0002 rather than "0.0002" in messages; strings unquoted, the empty one (--augment off)
+// as none.
 std::string shown(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  if (!value.is_string()) return value.dump();
+  return value.get<std::string>().empty() ? "none" : value.get<std::string>();
 }
 
 }  // namespace
 
-void apply_stored_flags(TrainConfig& config, const Json& stored, const std::string& checkpoint) {
+void apply_stored_flags(TrainConfig& config, const Json& stored_as_written,
+                        const std::string& checkpoint) {
+  // Read and written again: a run from before an option stores its default (it ran without
+  // it), and one "lr" becomes lr_g and lr_d.
+  const Json stored = TrainConfig::from_json(stored_as_written).to_json();
   Json merged = config.to_json();
   std::vector<std::string> differing;
+  auto given_as = [&](const StoredFlag& f) -> const char* {  // the flag the command gave, if any
+    if (!config.flags_given || config.flags_given->count(f.flag) > 0) return f.flag;
+    if (f.also_set_by != nullptr && config.flags_given->count(f.also_set_by) > 0) {
+      return f.also_set_by;
+    }
+    return nullptr;
+  };
   for (const StoredFlag& f : kStoredFlags) {
     const Json::json_pointer pointer(f.pointer);
     if (!stored.contains(pointer)) continue;
-    const bool given = !config.flags_given || config.flags_given->count(f.flag) > 0;
-    if (!given) {
+    const char* given = given_as(f);
+    if (given == nullptr) {
       merged[pointer] = stored[pointer];
     } else if (!f.may_change && merged[pointer] != stored[pointer]) {
-      differing.push_back(std::string(f.flag) + " " + shown(merged[pointer]) + " (the run has " +
-                          shown(stored[pointer]) + ")");
+      const std::string text = std::string(given) + " " + shown(merged[pointer]) +
+                               " (the run has " + shown(stored[pointer]) + ")";
+      if (std::find(differing.begin(), differing.end(), text) == differing.end()) {
+        differing.push_back(text);
+      }
     }
   }
   if (!differing.empty()) {
@@ -183,6 +243,67 @@ void apply_stored_flags(TrainConfig& config, const Json& stored, const std::stri
   resolved.data.threads = config.data.threads;
   resolved.data.cache_dir = config.data.cache_dir;
   config = std::move(resolved);
+}
+
+void apply_preset(TrainConfig& config, const std::string& name) {
+  require(name == "recipe" || name == "quality",
+          "--preset must be recipe or quality (got '" + name + "')");
+  TrainConfig preset;  // recipe: every option at its default
+  if (name == "quality") {
+    preset.ema = "auto";
+    preset.model.mbstd_group = 4;
+  }
+  auto set = [&](const char* flag, auto& field, const auto& value, const char* also = nullptr) {
+    auto& given = config.flags_given;
+    if (given && (given->count(flag) > 0 || (also != nullptr && given->count(also) > 0))) return;
+    field = value;
+    if (given) given->insert(flag);
+  };
+  set("--ema", config.ema, preset.ema);
+  set("--mbstd", config.model.mbstd_group, preset.model.mbstd_group);
+  set("--spectral-norm", config.model.spectral_norm, preset.model.spectral_norm);
+  set("--loss", config.step.loss, preset.step.loss);
+  set("--lr-g", config.step.lr_g, preset.step.lr_g, "--lr");
+  set("--lr-d", config.step.lr_d, preset.step.lr_d, "--lr");
+  set("--augment", config.step.augment, preset.step.augment);
+  set("--r1", config.step.r1_gamma, preset.step.r1_gamma);
+  set("--r1-every", config.step.r1_every, preset.step.r1_every);
+  config.preset = name;
+  if (config.flags_given) config.flags_given->insert("--preset");
+}
+
+double parse_duration(const std::string& text, const std::string& flag) {
+  auto bad = [&] {
+    return ConfigError(flag + " takes a duration such as 90s, 15m, 2h or 1h30m (got '" + text +
+                       "')");
+  };
+  if (text.empty()) throw bad();
+  double total = 0;
+  size_t at = 0;
+  bool had_unit = false;
+  while (at < text.size()) {
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text.substr(at), &used);
+    } catch (const std::exception&) {
+      throw bad();
+    }
+    // Only plain digits and a decimal point: no signs, exponents, "inf" or "nan".
+    if (text.find_first_not_of("0123456789.", at) < at + used) throw bad();
+    at += used;
+    double unit = 1;
+    if (at < text.size()) {
+      const char c = text[at++];
+      unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : 0;
+      if (unit == 0) throw bad();
+      had_unit = true;
+    } else if (had_unit) {
+      throw bad();  // "1h30": a number after a unit needs its own
+    }
+    total += value * unit;
+  }
+  return total;
 }
 
 }  // namespace dcgan::gan

@@ -25,6 +25,10 @@ struct TrainConfig {
   uint64_t seed = 1;
   std::string z_dist = "uniform";  // uniform: U(-1, 1) (the recipe) | normal: N(0, 1)
   bool flip = false;               // random horizontal flips
+  std::string ema = "off";         // off | auto | DECAY: G's weight average (generator_average.h)
+  // The preset the quality options came from (recipe | quality; apply_preset()); a record: the
+  // options themselves are the fields above and in `model` and `step`.
+  std::string preset = "recipe";
   std::string device = "auto";
   int64_t sample_every = 0;   // extra sample grids every N steps (0 = per epoch only)
   int64_t ckpt_every = 500;   // checkpoint every N steps (and at every epoch end)
@@ -34,13 +38,20 @@ struct TrainConfig {
   int eval_images = 1000;     // images per side for that SWD
   bool resume = false;
   int64_t max_steps = 0;  // stop (with a checkpoint) after this global step; 0 = no limit
-  int threads = 0;        // compute threads; 0 = OMP_NUM_THREADS if set, else every core
-  bool cache = true;      // keep the decoded data set in RUN/../.dcgan-cache
+  // Stop (with a checkpoint, a grid and the report) at the first iteration boundary after this
+  // invocation has trained this many seconds: iterations only, as time_s in metrics.jsonl
+  // counts (loading, sampling, evaluation and checkpoints are not); 0 = no limit.
+  double max_time_s = 0;
+  int threads = 0;    // compute threads; 0 = OMP_NUM_THREADS if set, else every core
+  bool cache = true;  // keep the decoded data set in RUN/../.dcgan-cache
   // The flags named on the command line ("--lr", ...). On --resume the others take the run's
   // stored values. nullopt (library callers): every field counts as given.
   std::optional<std::set<std::string>> flags_given;
 
   void validate() const;
+  // Spells --augment and --ema canonically (equal values compare equal on --resume); throws
+  // ConfigError for values that cannot be read.
+  void normalize();
   std::string to_string() const;
   // The training flags (not flags_given, resume or cache), as stored in runs and checkpoints.
   Json to_json() const;
@@ -56,5 +67,17 @@ struct TrainConfig {
 // --max-steps, --threads, --device, --data (a moved folder), the sampling, checkpoint and
 // evaluation cadences.
 void apply_stored_flags(TrainConfig& config, const Json& stored, const std::string& checkpoint);
+
+// --preset: sets the options the preset names (EMA, mbstd, loss, learning rates, DiffAugment,
+// spectral norm, R1) to its values, except those config.flags_given holds (explicit flags win;
+// --lr counts for --lr-g and --lr-d), marks the ones it set as given, and records the name.
+// "recipe" is every option off (the defaults); "quality" is the combination that measured
+// best at a 15-minute budget (docs/architecture.md "Quality options"). Throws ConfigError for
+// another name.
+void apply_preset(TrainConfig& config, const std::string& name);
+
+// "90s", "15m", "2h", "1h30m", "0.5h" or plain seconds ("600") -> seconds. Throws ConfigError
+// naming `flag` for anything else.
+double parse_duration(const std::string& text, const std::string& flag);
 
 }  // namespace dcgan::gan

@@ -23,6 +23,7 @@
 #include "dcgan/data/image_tensors.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/device.h"
+#include "dcgan/gan/generator_average.h"
 #include "dcgan/gan/images.h"
 #include "dcgan/gan/runtime_info.h"
 #include "dcgan/kernels/choices.h"
@@ -62,6 +63,7 @@ class Trainer {
   void load_data();
   void build();
   void resume_or_start();
+  void start_average();
   void finish_epoch(int64_t first_position, double start_s);
   void share_kernel_choices();
   [[noreturn]] void diverged(const std::string& what) const;
@@ -71,6 +73,8 @@ class Trainer {
   void record_step(const StepStats& stats);
   std::string progress_text() const;
   void write_sample(const std::string& relative_path);
+  GeneratorBase& inference_generator();
+  void done_with_inference_generator();
   void save_checkpoint_now();
   void write_summary(bool finished);
   void start_evaluation();
@@ -87,6 +91,8 @@ class Trainer {
   std::shared_ptr<GeneratorBase> g_;
   std::shared_ptr<DiscriminatorBase> d_;
   std::unique_ptr<GanStep> step_;
+  std::unique_ptr<GeneratorAverage> average_;    // --ema
+  int64_t average_prepared_at_ = -1;             // the step whose average prepare() last saw
   std::optional<OpenedCheckpoint> resume_from_;  // with --resume, until its state is loaded
   TrainingState state_;
   int64_t position_ = 0;  // iterations of the epoch in progress already done
@@ -139,6 +145,7 @@ void Trainer::build() {
   d_->to(device_);
   config_.step.fused_adam = config_.model.kernels == "fast";
   step_ = std::make_unique<GanStep>(g_, d_, config_.step);
+  start_average();
   DCGAN_INFO("model: " << config_.model.arch << " G " << count_parameters(*g_) << " parameters, D "
                        << count_parameters(*d_) << " parameters, on " << device_.str());
 }
@@ -201,6 +208,13 @@ void Trainer::resume_or_start() {
       state_.epoch_images = *state_.legacy_position * images_per_iteration_;
     kernels::replay_kernel_choices(
         state_.kernel_choices);  // before the first step builds any layer
+    if (average_) {
+      if (!load_generator_average(*resume_from_, average_->generator())) {
+        DCGAN_WARN(resume_from_->path << " holds no averaged generator; --ema " << config_.ema
+                                      << " starts from its generator");
+        start_average();
+      }
+    }
     position_ = state_.epoch_images / images_per_iteration_;
     DCGAN_INFO("resuming from " << resume_from_->path << ": epoch " << state_.epoch << ", step "
                                 << state_.step);
@@ -212,6 +226,33 @@ void Trainer::resume_or_start() {
   state_.sample_z = config_.z_dist == "normal"
                         ? torch::randn({config_.n_sample, config_.model.z_dim}, gen)
                         : torch::rand({config_.n_sample, config_.model.z_dim}, gen) * 2 - 1;
+}
+
+// --ema's average starts as a copy of G as it is now (initialised or loaded).
+void Trainer::start_average() {
+  if (!ema_enabled(config_.ema)) return;
+  average_ = std::make_unique<GeneratorAverage>(config_.model, config_.ema, *g_, config_.z_dist,
+                                                config_.seed, config_.batch_size);
+  average_prepared_at_ = -1;
+}
+
+// The generator whose images the run shows: the average (its BatchNorm statistics computed for
+// its weights) with --ema, else G, in evaluation mode (BN uses its running statistics, as the
+// recipe's sampler at HEAD does) until done_with_inference_generator().
+GeneratorBase& Trainer::inference_generator() {
+  if (!average_) {
+    g_->eval();
+    return *g_;
+  }
+  if (average_prepared_at_ != state_.step) {
+    average_->prepare();
+    average_prepared_at_ = state_.step;
+  }
+  return average_->generator();
+}
+
+void Trainer::done_with_inference_generator() {
+  if (!average_) g_->train();
 }
 
 void Trainer::write_config() {
@@ -269,6 +310,7 @@ void Trainer::record_step(const StepStats& stats) {
                  {"d_fake", stats.d_fake.item<float>()},
                  {"img_per_s", last_img_per_s_},
                  {"time_s", state_.time_s}};
+  if (stats.r1.defined()) record["r1"] = stats.r1.item<float>();
   for (const char* key : {"loss_d_real", "loss_d_fake", "loss_g"}) {
     const float value = record[key].get<float>();
     if (!finite(value)) diverged(std::string(key) + " is " + std::to_string(value));
@@ -294,9 +336,8 @@ std::string Trainer::progress_text() const {
 }
 
 void Trainer::write_sample(const std::string& relative_path) {
-  g_->eval();  // BN uses its running statistics, as the recipe's sampler (HEAD) does
-  auto images = generate_images(*g_, state_.sample_z, device_);
-  g_->train();
+  auto images = generate_images(inference_generator(), state_.sample_z, device_);
+  done_with_inference_generator();
   ensure_dir(fs::path(run_path(relative_path)).parent_path().string());
   data::write_grid(run_path(relative_path), images);
   summary_.last_sample = run_path(relative_path);
@@ -324,9 +365,8 @@ void Trainer::start_evaluation() {
 }
 
 void Trainer::evaluate_now() {
-  g_->eval();
-  torch::Tensor fake = generate_images(*g_, eval_z_, device_);
-  g_->train();
+  torch::Tensor fake = generate_images(inference_generator(), eval_z_, device_);
+  done_with_inference_generator();
   metrics::SwdResult result = swd_->evaluate(fake);
   metrics_.append({{"kind", "eval"},
                    {"epoch", state_.epoch},
@@ -366,9 +406,10 @@ void Trainer::save_checkpoint_now() {
   state_.train_flags = config_.to_json();
   state_.kernel_choices = kernels::kernel_choices();
   std::string path = checkpoint_path(config_.out_dir, state_.step);
+  GeneratorBase* average = average_ ? &inference_generator() : nullptr;
   try {
     save_checkpoint(path, config_.model, *g_, *d_, &step_->optimizer_g(), &step_->optimizer_d(),
-                    state_);
+                    state_, average);
   } catch (const TrainingDiverged& e) {
     diverged(e.what());
   }
@@ -424,6 +465,7 @@ void Trainer::finish_epoch(int64_t first_position, double start_s) {
 
 TrainSummary Trainer::fit() {
   // Everything a flag decides is settled and checked before any data is read or written.
+  config_.normalize();
   open_run_to_resume();
   // --g-steps 0 means the family's own schedule: 2 for DCGAN (the recipe), 1 for the MLP GAN
   // (Goodfellow et al. Algorithm 1: k D steps, then one G step).
@@ -449,9 +491,9 @@ TrainSummary Trainer::fit() {
   const double time_at_start = state_.time_s;
   int64_t images_seen = 0;
   auto sample_z = [this](int64_t n) { return draw_z(n); };
-  bool stop_requested = false, step_limit = false;
+  bool stop_requested = false, step_limit = false, time_limit = false;
 
-  while (state_.epoch <= config_.epochs && !stop_requested && !step_limit) {
+  while (state_.epoch <= config_.epochs && !stop_requested && !step_limit && !time_limit) {
     auto epoch_gen = at::detail::createCPUGenerator(config_.seed * 1000003ull + state_.epoch);
     auto order = torch::randperm(data_.size(), epoch_gen, torch::kLong);
     ProgressBar progress(
@@ -461,9 +503,12 @@ TrainSummary Trainer::fit() {
     const double epoch_start_s = state_.time_s;
     const int64_t epoch_first_position = position_;
     std::string suffix;
-    while (position_ < steps_per_epoch_ && !stop_requested && !step_limit) {
+    while (position_ < steps_per_epoch_ && !stop_requested && !step_limit && !time_limit) {
       auto t0 = std::chrono::steady_clock::now();
-      last_stats_ = step_->run(real_batches(order, position_), sample_z);
+      last_stats_ = step_->run(real_batches(order, position_), sample_z, state_.step);
+      if (average_) {
+        average_->update(*g_, state_.step * images_per_iteration_, images_per_iteration_);
+      }
       if (images_seen == 0) share_kernel_choices();  // every layer has run once now
       ++position_;
       ++state_.step;
@@ -485,10 +530,17 @@ TrainSummary Trainer::fit() {
       progress.update(position_, suffix);
       stop_requested = interrupt_requested();
       step_limit = config_.max_steps > 0 && state_.step >= config_.max_steps;
+      time_limit = config_.max_time_s > 0 && state_.time_s - time_at_start >= config_.max_time_s;
     }
     progress.finish(suffix);
     // >=: a resumed epoch may already be past the end when the folder lost images.
-    if (position_ >= steps_per_epoch_) finish_epoch(epoch_first_position, epoch_start_s);
+    const bool limit = (step_limit || time_limit) && !stop_requested;
+    if (position_ >= steps_per_epoch_) {
+      finish_epoch(epoch_first_position, epoch_start_s);
+    } else if (limit && !(config_.sample_every > 0 && state_.step % config_.sample_every == 0)) {
+      write_sample(numbered_name("samples/step-", state_.step, 8, ".png"));  // the final grid
+    }
+    if (limit && swd_ && state_.step % config_.eval_every != 0) evaluate_now();
     save_checkpoint_now();
     stop_requested = stop_requested || interrupt_requested();
   }
@@ -501,7 +553,11 @@ TrainSummary Trainer::fit() {
                       "; checkpoint saved to " + summary_.last_checkpoint +
                       " (continue with --resume)");
   }
-  if (!finished) {
+  if (!finished && time_limit) {
+    DCGAN_INFO("stopped after --max-time " << config_.max_time_s << " s of training at step "
+                                           << state_.step << "; checkpoint "
+                                           << summary_.last_checkpoint);
+  } else if (!finished) {
     DCGAN_INFO("stopped at --max-steps " << config_.max_steps << "; checkpoint "
                                          << summary_.last_checkpoint);
   }
