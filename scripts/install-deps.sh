@@ -22,6 +22,12 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# node and npm for the dcgan serve browser test (playwright-core, installed by the build with
+# npm ci): Debian's nodejs and npm, unless a node with its own npm (e.g. NodeSource's nodejs
+# package, which conflicts with Debian's npm) is already there.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
