@@ -9,7 +9,8 @@
 # FP32, BF16), so a noisy neighbour hits every side alike; the best round of each counts. Also
 # prints the measured FP32 (sgemm) and BF16 (oneDNN matmul) peaks, each precision's fraction of
 # its own peak, and the load average before and after (a loaded machine measures low).
-# Env: BENCH_ITERS (10), BENCH_ROUNDS (3), BENCH_SIZE, BENCH_BATCH.
+# Env: BENCH_ITERS (10), BENCH_ROUNDS (3), BENCH_SIZE, BENCH_BATCH, BENCH_THREADS ("1 2": the
+# thread counts tried; "1" on a machine other jobs keep busy, where two threads mostly wait).
 set -euo pipefail
 dcgan="${DCGAN_BUILD:?set DCGAN_BUILD to the build dir}/dcgan"
 shared="${DCGAN_SHARED:?set DCGAN_SHARED to the shared data dir}"
@@ -17,6 +18,7 @@ size=${BENCH_SIZE:-48}
 batch=${BENCH_BATCH:-64}
 iters=${BENCH_ITERS:-10}
 rounds=${BENCH_ROUNDS:-3}
+read -r -a thread_counts <<< "${BENCH_THREADS:-1 2}"
 data="$shared/data/anime-faces"
 data_flag=()
 if [ -d "$data" ]; then
@@ -72,7 +74,7 @@ echo "--- peer configurations: peer_dcgan.py --size $size --batch $batch --iters
 peer_best=0 peer_plain_best=0 peer_config=()
 for tunables in "" "$keep_freed"; do
   for coretype in "${OPENBLAS_CORETYPE:-}" SKYLAKEX; do
-    for threads in 1 2; do
+    for threads in "${thread_counts[@]}"; do
       line=$(peer_run "$coretype" "$threads" "$tunables")
       rate=$(echo "$line" | field img_per_s)
       allocator=default; [ -n "$tunables" ] && allocator=keep-freed
@@ -87,7 +89,7 @@ echo "--- our configurations: dcgan bench train --kernels fast --precision P --s
 declare -A best threads_of gflops
 for precision in "${precisions[@]}"; do
   best[$precision]=0 threads_of[$precision]=1 gflops[$precision]=0
-  for threads in 1 2; do
+  for threads in "${thread_counts[@]}"; do
     out=$(ours_run "$precision" "$threads")
     echo "$out" | grep -v runtime
     rate=$(echo "$out" | field img_per_s)
