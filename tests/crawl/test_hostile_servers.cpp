@@ -3,8 +3,8 @@
 // never a hang or a crash. Time is bounded by the limits the test passes as flags (--max-time,
 // --low-speed-time, --retries, --backoff), on top of twice the time of a crawl of a well-behaved
 // site measured here (program start and the good file), so the bound follows the machine's
-// speed; memory, where a case could blow it up, by the peak RSS of the child (getrusage)
-// against the same crawl's plus what the limits allow (--max-bytes streams to disk, a page is
+// speed; memory, where a case could blow it up, by the peak RSS of the crawl (getrusage, in
+// peak_rss_launcher) against the same crawl's plus what the limits allow (--max-bytes streams to disk, a page is
 // held whole up to --max-page-bytes).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -85,7 +85,10 @@ struct CrawlRun {
 // child's peak resident memory.
 CrawlRun run_measured(const std::vector<std::string>& args, const std::string& log_path,
                       std::chrono::seconds deadline) {
-  const std::vector<std::string> argv = dcgan::testing::dcgan_argv(args);
+  // Through peak_rss_launcher: dcgan's peak alone, not this process's pages at the fork.
+  const std::string rss_path = log_path + ".rss";
+  std::vector<std::string> argv = {DCGAN_PEAK_RSS_LAUNCHER, rss_path};
+  for (const std::string& a : dcgan::testing::dcgan_argv(args)) argv.push_back(a);
   const auto start = std::chrono::steady_clock::now();
   std::fflush(nullptr);  // nothing buffered here may be written again by the child
   const pid_t pid = ::fork();
@@ -117,7 +120,9 @@ CrawlRun run_measured(const std::vector<std::string>& args, const std::string& l
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.peak_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  // No figure from the launcher fails every memory bound rather than passing it.
+  const std::string rss = fs::exists(rss_path) ? dcgan::read_file(rss_path) : "";
+  run.peak_rss_bytes = rss.empty() ? INT64_MAX : std::stoll(rss) * 1024;
   run.log = dcgan::read_file(log_path);
   return run;
 }
