@@ -28,6 +28,23 @@ std::map<std::string, std::string> files_by_name(const std::string& dir,
   return files;
 }
 
+std::string files_difference(const std::map<std::string, std::string>& found,
+                             const std::map<std::string, std::string>& expected) {
+  std::string text;
+  for (const auto& [name, bytes] : found) {
+    auto it = expected.find(name);
+    if (it == expected.end()) {
+      text += " extra " + name + ";";
+    } else if (it->second != bytes) {
+      text += " different " + name + ";";
+    }
+  }
+  for (const auto& [name, bytes] : expected) {
+    if (found.count(name) == 0) text += " missing " + name + ";";
+  }
+  return text;
+}
+
 std::vector<std::string> archive_rows(const std::string& archive_path) {
   std::vector<std::string> rows;
   sqlite3* db = nullptr;

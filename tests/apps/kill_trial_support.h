@@ -13,6 +13,11 @@ namespace dcgan::testing {
 std::map<std::string, std::string> files_by_name(const std::string& dir,
                                                  const std::vector<std::string>& except = {});
 
+// What differs between two files_by_name() results: names only in one, names whose bytes
+// differ ("" when none).
+std::string files_difference(const std::map<std::string, std::string>& found,
+                             const std::map<std::string, std::string>& expected);
+
 // Every row of the archive's posts, downloads and pages tables as text, sorted, without the
 // columns that record when or how often (seen_at, updated_at, fetched_at, attempts): a killed
 // try is rightly counted, and clocks differ between runs.

@@ -118,11 +118,12 @@ TEST(KillTrials, CrawlResumesToTheSameFilesAndArchiveRows) {
       "crawl", tmp, seconds, [&](int k) { return args(out(k)); },
       [&](int k) { return args(out(k)); },
       [&](int k) {
-        const bool same_files =
-            dcgan::testing::files_by_name(out(k), {"crawl.sqlite"}) == expected_files;
+        const std::string files_differ = dcgan::testing::files_difference(
+            dcgan::testing::files_by_name(out(k), {"crawl.sqlite"}), expected_files);
+        const bool same_files = files_differ.empty();
         const bool same_rows =
             dcgan::testing::archive_rows(out(k) + "/crawl.sqlite") == expected_rows;
-        EXPECT_TRUE(same_files) << "trial " << k << ": other files in " << out(k);
+        EXPECT_TRUE(same_files) << "trial " << k << " in " << out(k) << ":" << files_differ;
         EXPECT_TRUE(same_rows) << "trial " << k << ": other archive rows in " << out(k);
         if (same_files && same_rows) fs::remove_all(out(k));
         return same_files && same_rows;
@@ -155,11 +156,12 @@ TEST(KillTrials, CropResumesToTheSameCropsAndManifest) {
       "crop", tmp, seconds, [&](int k) { return args(out(k)); },
       [&](int k) { return args(out(k)); },
       [&](int k) {
-        const bool same_files =
-            dcgan::testing::files_by_name(out(k), {"manifest.jsonl"}) == expected_files;
+        const std::string files_differ = dcgan::testing::files_difference(
+            dcgan::testing::files_by_name(out(k), {"manifest.jsonl"}), expected_files);
+        const bool same_files = files_differ.empty();
         const bool same_manifest =
             dcgan::testing::sorted_lines(out(k) + "/manifest.jsonl") == expected_manifest;
-        EXPECT_TRUE(same_files) << "trial " << k << ": other crops in " << out(k);
+        EXPECT_TRUE(same_files) << "trial " << k << " in " << out(k) << ":" << files_differ;
         EXPECT_TRUE(same_manifest) << "trial " << k << ": other manifest records in " << out(k);
         if (same_files && same_manifest) fs::remove_all(out(k));
         return same_files && same_manifest;
@@ -186,7 +188,7 @@ TEST(KillTrials, TrainResumesToTheSameWeights) {
       [&](int k) { return args(run(k)) + " --resume"; },
       [&](int k) {
         const auto found = dcgan::testing::files_in(run(k) + "/checkpoints", ".pt");
-        std::string why = "no checkpoint";
+        std::string why = found.empty() ? "no checkpoint" : "last checkpoint " + found.back();
         const bool same =
             !found.empty() &&
             fs::path(found.back()).filename() == fs::path(expected.back()).filename() &&

@@ -1,12 +1,13 @@
 // atomic_write: content lands whole, replaces the old file, and leaves no temporary behind,
-// also when the writer throws half-way.
-#include "dcgan/core/atomic_file.h"
-
+// also when the writer throws half-way; the temporaries of a killed writer are cleaned up.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "support/test_support.h"
 
@@ -63,6 +64,36 @@ TEST(AtomicFile, ReadMissingFileNamesIt) {
   } catch (const dcgan::IoError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/input.bin"), std::string::npos);
   }
+}
+
+// A process that has ended (reaped, so its PID is free).
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+// A writer killed mid-write leaves NAME.tmp-PID-N; a later run removes those of dead PIDs, in
+// subfolders too, and nothing else (a running writer's temporary, other files).
+TEST(AtomicFile, StaleTemporariesOfKilledWritersAreRemoved) {
+  TempDir dir;
+  fs::create_directories(dir / "sub");
+  const std::string dead = std::to_string(dead_pid());
+  const std::string live = std::to_string(::getpid());
+  for (const std::string& name :
+       {"a.jpg.tmp-" + dead + "-0", "sub/b.jpg.tmp-" + dead + "-12", "c.jpg.tmp-" + live + "-1",
+        std::string("d.jpg"), std::string("e.tmp-x-1"), std::string("f.jpg.tmp-")}) {
+    std::ofstream(dir / name) << "x";
+  }
+  EXPECT_EQ(dcgan::remove_stale_temporaries(dir.path()), 2);
+  EXPECT_FALSE(fs::exists(dir / ("a.jpg.tmp-" + dead + "-0")));
+  EXPECT_FALSE(fs::exists(dir / ("sub/b.jpg.tmp-" + dead + "-12")));
+  for (const std::string& kept : {"c.jpg.tmp-" + live + "-1", std::string("d.jpg"),
+                                  std::string("e.tmp-x-1"), std::string("f.jpg.tmp-")}) {
+    EXPECT_TRUE(fs::exists(dir / kept)) << kept;
+  }
+  EXPECT_EQ(dcgan::remove_stale_temporaries(dir / "none"), 0);
 }
 
 }  // namespace

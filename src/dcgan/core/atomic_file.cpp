@@ -1,8 +1,9 @@
-// POSIX implementation of atomic_write (temp file + fsync + rename + directory fsync) and of
-// the batch syncs (syncfs, folder fsync).
+// POSIX implementation of atomic_write (temp file + fsync + rename + directory fsync), of the
+// batch syncs (syncfs, folder fsync) and of the clean-up of a killed writer's temporaries.
 #include "dcgan/core/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "dcgan/core/error.h"
@@ -90,6 +92,25 @@ void atomic_write(const std::string& path, std::string_view bytes, bool durable)
 }
 
 void sync_file_system(const std::string& dir) { sync_path(dir, true, ::syncfs); }
+
+int remove_stale_temporaries(const std::string& dir) {
+  // temp_name_for() names them TARGET.tmp-PID-COUNTER.
+  static const std::regex kTemporary(R"(.+\.tmp-(\d{1,9})-\d+)");
+  int removed = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::smatch match;
+    const std::string name = it->path().filename().string();
+    if (!std::regex_match(name, match, kTemporary)) continue;
+    std::error_code type_error;
+    if (!it->is_regular_file(type_error)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(match[1]));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno == EPERM) continue;  // its writer may still run
+    std::error_code ignored;
+    if (fs::remove(it->path(), ignored)) ++removed;
+  }
+  return removed;
+}
 
 void sync_dir(const std::string& dir) { fsync_path(dir, true); }
 

@@ -30,6 +30,11 @@ void sync_file_system(const std::string& dir);
 // Throws IoError naming `dir`.
 void sync_dir(const std::string& dir);
 
+// Removes the temporaries that atomic writes of a process killed mid-write left under `dir`
+// and its subfolders (NAME.tmp-PID-N whose PID no longer runs); a live writer's are kept.
+// Returns how many were removed. A folder that does not exist has none.
+int remove_stale_temporaries(const std::string& dir);
+
 // Reads a whole file. Throws IoError naming the path.
 std::string read_file(const std::string& path);
 

@@ -309,6 +309,9 @@ CropSummary run_crop(const CropConfig& config) {
   summary.cascade = locate_cascade(config.cascade);
   const CascadeModel model(summary.cascade);
   ensure_dir(config.out_dir);
+  // A crop killed mid-write left CROP.tmp-PID-N files that no manifest record vouches for.
+  const int stale = remove_stale_temporaries(config.out_dir);
+  if (stale > 0) DCGAN_INFO("removed " << stale << " unfinished crop files of a killed run");
   const std::vector<std::string> all = list_image_files(config.in_dir, config.out_dir);
   summary.images = static_cast<int64_t>(all.size());
   CropManifestState previous = read_crop_manifest(config.manifest_path());
