@@ -3,7 +3,8 @@
 // (a grid is the CLI's grid, a downloaded z reproduces its face through `dcgan sample --z`);
 // bad parameters, 10,000 images and wrong-length z get a 4xx naming the problem; no request
 // target, however encoded, reads a file (outside RUN or in it); concurrent clients all get the
-// answers a lone client gets; idle connections do not hold up others.
+// answers a lone client gets; idle connections do not hold up others. A run trained with --ema
+// is shown through its averaged G, as `dcgan sample` draws it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "apps/cli_test_support.h"
@@ -169,6 +171,12 @@ TEST_F(ServeApi, AGridIsTheGridDcganSampleWrites) {
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "image/png");
     EXPECT_EQ(r->get_header_value("X-Dcgan-Checkpoint"), std::to_string(step));
+    // The server's time, then its parts, for the benchmark and the browser's network panel.
+    EXPECT_TRUE(std::regex_match(r->get_header_value("Server-Timing"),
+                                 std::regex("app;dur=[0-9.]+, generate;dur=[0-9.]+, "
+                                            "encode;dur=[0-9.]+")))
+        << r->get_header_value("Server-Timing");
+    EXPECT_EQ(r->get_header_value("X-Dcgan-Generator"), "trained") << "the run has no --ema";
     const std::string file = out("grid-" + std::to_string(step) + ".png");
     auto cli = sample("--checkpoint " + shell_quote(checkpoint_path(step)) +
                       " --seed 7 --n 10 --grid " + shell_quote(file));
@@ -227,6 +235,7 @@ TEST_F(ServeApi, ADownloadedZReproducesItsFaceThroughDcganSample) {
   const Json document = json_of(file);
   EXPECT_EQ(document["checkpoint"], "checkpoints/" + checkpoint_file(8));
   EXPECT_EQ(document["z"][0], z);
+  EXPECT_EQ(document["generator"], "trained");
   const std::string path = out("face.json");
   dcgan::atomic_write(path, file->body);
 
@@ -475,6 +484,38 @@ TEST_F(ServeApi, IdleConnectionsDoNotHoldUpOthers) {
     EXPECT_TRUE(still_open(fd)) << "the request was answered only after idle connections timed out";
     ::close(fd);
   }
+}
+
+TEST(ServeAveragedGenerator, ARunTrainedWithEmaIsShownThroughItsAverageAsDcganSampleDoes) {
+  TempDir dir;
+  make_synth_faces(dir / "faces", 64, kSide);
+  const std::string run = dir / "run";
+  auto train =
+      run_dcgan(tiny_train_args(dir / "faces", run) + " --epochs 2 --eval-every 0 --ema 0.9");
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  ServeProcess server(run, dir / "serve.log");
+  ASSERT_TRUE(server.started());
+
+  auto grid = server.client()->Get("/api/grid?seed=4&n=9");
+  ASSERT_TRUE(grid);
+  ASSERT_EQ(grid->status, 200) << grid->body;
+  EXPECT_EQ(grid->get_header_value("X-Dcgan-Generator"), "averaged");
+  auto latents = server.client()->Get("/api/latents?seed=4&n=1");
+  ASSERT_EQ(latents->status, 200);
+  EXPECT_EQ(Json::parse(latents->body)["generator"], "averaged");
+
+  const auto sample = [&](const std::string& flags, const std::string& file) {
+    auto r = run_dcgan("-q sample --run " + shell_quote(run) + " --seed 4 --n 9 --grid " +
+                       shell_quote(file) + flags);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return read_unchanged(file);
+  };
+  const cv::Mat served = decode_png(grid->body);
+  ASSERT_FALSE(served.empty());
+  EXPECT_EQ(max_abs_diff(served, sample("", dir / "averaged.png")), 0)
+      << "not the grid dcgan sample draws with the average";
+  EXPECT_GT(max_abs_diff(served, sample(" --raw-g", dir / "raw.png")), 0)
+      << "the faces of G as trained, not of its average";
 }
 
 }  // namespace

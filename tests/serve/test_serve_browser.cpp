@@ -98,6 +98,10 @@ TEST(ServeBrowser, APersonExploresARunAndWatchesItTrain) {
   ASSERT_EQ(seen["first_grid"].size(), 16u);
   ASSERT_EQ(seen["more_grid"].size(), 16u);
   EXPECT_EQ(seen["first_step"], "16");
+  // The page says which G draws the faces: this run has no weight average (--ema).
+  EXPECT_EQ(seen["generator"]["kind"], "trained");
+  EXPECT_NE(seen["generator"]["text"].get<std::string>().find("G as trained"), std::string::npos)
+      << seen["generator"].dump();
   for (size_t i = 0; i < 16; ++i) {
     expect_face(seen["first_grid"][i], "face " + std::to_string(i));
     expect_face(seen["more_grid"][i], "face " + std::to_string(i) + " after more");

@@ -44,6 +44,15 @@ std::string quoted(const std::string& value) {
   return "'" + (value.size() > 40 ? value.substr(0, 40) + "..." : value) + "'";
 }
 
+// One Server-Timing metric: "name;dur=milliseconds".
+std::string timing(const char* name, std::chrono::steady_clock::time_point from,
+                   std::chrono::steady_clock::time_point to) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%s;dur=%.2f", name,
+                std::chrono::duration<double, std::milli>(to - from).count());
+  return text;
+}
+
 ApiResponse json_response(const Json& body, int status = 200) {
   ApiResponse response;
   response.status = status;
@@ -172,6 +181,12 @@ Json latents_json(const torch::Tensor& z) {
   return out;
 }
 
+// Which G draws the faces: the checkpoint's weight average when the run was trained with --ema
+// (load_for_sampling's default, as in `dcgan sample`), else G as trained.
+const char* generator_kind(const gan::LoadedModel& model) {
+  return model.averaged ? "averaged" : "trained";
+}
+
 // The checkpoint's path relative to RUN, as the z file names it.
 std::string relative_checkpoint(const std::string& path) {
   return "checkpoints/" + fs::path(path).filename().string();
@@ -189,11 +204,14 @@ ApiResponse Api::handle(const ApiRequest& request) {
   ApiResponse response = answer(request);
   // The time spent here, generation and PNG encoding included, for the benchmark and the
   // browser's network panel.
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  char timing[48];
-  std::snprintf(timing, sizeof timing, "app;dur=%.2f", ms);
-  response.headers.emplace_back("Server-Timing", timing);
+  const std::string total = timing("app", start, std::chrono::steady_clock::now());
+  auto parts = std::find_if(response.headers.begin(), response.headers.end(),
+                            [](const auto& header) { return header.first == "Server-Timing"; });
+  if (parts == response.headers.end()) {
+    response.headers.emplace_back("Server-Timing", total);
+  } else {
+    parts->second = total + ", " + parts->second;
+  }
   return response;
 }
 
@@ -288,15 +306,23 @@ std::shared_ptr<const gan::LoadedModel> Api::model(const Checkpoint& checkpoint)
 
 ApiResponse Api::png(const Checkpoint& checkpoint, const gan::LoadedModel& model,
                      const torch::Tensor& z, int pad, int cols) {
+  const auto start = std::chrono::steady_clock::now();
   const torch::Tensor images = generators_.generate(model, z);
+  const auto generated = std::chrono::steady_clock::now();
   const cv::Mat sheet = vision::make_grid(data::to_mats(images), pad, cols, cv::Scalar::all(32));
   std::vector<unsigned char> bytes;
   if (!cv::imencode(".png", sheet, bytes)) throw Error("PNG encoding failed");
   ApiResponse response;
   response.content_type = "image/png";
   response.body.assign(bytes.begin(), bytes.end());
+  // Where the time went, after the total that handle() puts first: G (waiting for the
+  // generation lock included), then tiling and PNG encoding.
+  const std::string parts = timing("generate", start, generated) + ", " +
+                            timing("encode", generated, std::chrono::steady_clock::now());
   response.headers = {{"Cache-Control", "no-store"},
-                      {"X-Dcgan-Checkpoint", std::to_string(checkpoint.step)}};
+                      {"X-Dcgan-Checkpoint", std::to_string(checkpoint.step)},
+                      {"X-Dcgan-Generator", generator_kind(model)},
+                      {"Server-Timing", parts}};
   return response;
 }
 
@@ -320,6 +346,8 @@ ApiResponse Api::latents(const ApiRequest& request) {
                         {"seed", seed},
                         {"z_dim", loaded->model.z_dim},
                         {"z_dist", loaded->z_dist},
+                        {"generator", generator_kind(*loaded)},
+                        {"generator", generator_kind(*loaded)},
                         {"z", latents_json(gan::sample_latents(*loaded, n, seed))}});
 }
 
@@ -360,6 +388,7 @@ ApiResponse Api::z_file(const ApiRequest& request) {
        {"step", at.step},
        {"z_dim", loaded->model.z_dim},
        {"z_dist", loaded->z_dist},
+       {"generator", generator_kind(*loaded)},
        {"z", latents_json(z)},
        {"threads", generators_.threads()},
        {"kernel_choices", kernels::kernel_choices_to_json(kernels::kernel_choices())},

@@ -83,6 +83,8 @@ try {
   await page.evaluate(() => { window.__notReloaded = true; });
   result.first_grid = await canvases(page, '#grid canvas');
   result.first_step = await page.$eval('#grid', (g) => g.dataset.step);
+  result.generator = await page.$eval('#generator', (g) => ({kind: g.dataset.generator,
+                                                             text: g.hidden ? '' : g.textContent}));
   note('grid at seed 5');
 
   await page.click('#more');

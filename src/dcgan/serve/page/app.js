@@ -84,6 +84,7 @@ function postJson(path, body) {
 function images(z, step, cols) {
   return tracked(async () => {
     const response = await postJson('/api/images', {z, checkpoint: step, pad: 0, cols});
+    if (step === state.step) showGenerator(response.headers.get('X-Dcgan-Generator'));
     const blob = await response.blob();
     const bitmap = await createImageBitmap(blob, {colorSpaceConversion: 'none',
                                                   premultiplyAlpha: 'none'});
@@ -100,6 +101,19 @@ function drawTile(canvas, sheet, index) {
   context.clearRect(0, 0, side, side);
   context.drawImage(sheet.bitmap, (index % sheet.cols) * side, Math.floor(index / sheet.cols) * side,
                     side, side, 0, 0, side, side);
+}
+
+// Which G drew the faces at the checkpoint shown: its weight average (a run trained with
+// --ema) or G as trained; `dcgan sample` picks the same one by default.
+function showGenerator(kind) {
+  const line = $('generator');
+  if (!kind || line.dataset.generator === kind) return;
+  line.dataset.generator = kind;
+  line.textContent = kind === 'averaged'
+      ? 'Faces by the average of G\'s weights over training (the run was trained with --ema), as ' +
+        'dcgan sample draws them; dcgan sample --raw-g shows G as trained.'
+      : 'Faces by G as trained (the run keeps no weight average: it was trained without --ema).';
+  line.hidden = false;
 }
 
 function showError(error) {
