@@ -87,6 +87,10 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--threads", c->threads,
                   "Compute threads (0 = OMP_NUM_THREADS if set, else every core)")
       ->capture_default_str();
+  cmd->add_option("--precision", c->precision,
+                  "fp32, bf16 (BF16 products with FP32 accumulation, on CPUs with native BF16 "
+                  "and on CUDA) or auto (bf16 where native and measured faster)")
+      ->capture_default_str();
   cmd->add_option("--sample-every", c->sample_every,
                   "Extra sample grid every N steps (0 = per epoch only)")
       ->capture_default_str();

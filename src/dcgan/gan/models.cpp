@@ -6,8 +6,10 @@
 
 #include "dcgan/core/error.h"
 #include "dcgan/gan/spectral_norm.h"
+#include "dcgan/kernels/autocast.h"
 #include "dcgan/kernels/batch_norm.h"
 #include "dcgan/kernels/conv.h"
+#include "dcgan/kernels/linear.h"
 
 namespace dcgan::gan {
 namespace nn = torch::nn;
@@ -152,10 +154,12 @@ class DcganGeneratorImpl : public GeneratorBase {
   }
 
   torch::Tensor forward(torch::Tensor z) override {
-    auto h = fc_->forward(z).view({z.size(0), -1, sizes_[4], sizes_[4]});
+    kernels::CudaBf16Autocast autocast(z);  // --precision bf16 on CUDA
+    auto h = (fast_ ? kernels::fast_forward(*fc_, z) : fc_->forward(z))
+                 .view({z.size(0), -1, sizes_[4], sizes_[4]});
     h = bn_relu(*bn0_, h);
     for (int i = 0; i < 3; ++i) h = bn_relu(*bn_[i], deconv(i, h));
-    return torch::tanh(deconv(3, h));
+    return torch::tanh(deconv(3, h)).to(torch::kFloat);
   }
 
  private:
@@ -203,15 +207,21 @@ class DcganDiscriminatorImpl : public DiscriminatorBase {
   }
 
   torch::Tensor forward(torch::Tensor x) override {
+    kernels::CudaBf16Autocast autocast(x);  // --precision bf16 on CUDA
     auto h = torch::leaky_relu(conv(0, x), 0.2);
     for (int i = 1; i < 4; ++i) {
       if (i == 3 && mbstd_group_ > 0) h = minibatch_stddev(h, mbstd_group_);
       h = bn_leaky_relu(*bn_[i - 1], conv(i, h));
     }
     h = h.flatten(1);
-    if (spectral_norms_.empty()) return fc_->forward(h).view({-1});
+    if (spectral_norms_.empty()) {
+      return (fast() ? kernels::fast_forward(*fc_, h) : fc_->forward(h))
+          .view({-1})
+          .to(torch::kFloat);
+    }
     return torch::nn::functional::linear(h, spectral_norms_.back().normalized_weight(), fc_->bias)
-        .view({-1});
+        .view({-1})
+        .to(torch::kFloat);
   }
 
   void spectral_norm_power_iteration() override {

@@ -30,6 +30,8 @@ void TrainConfig::validate() const {
   require(max_time_s >= 0 && std::isfinite(max_time_s),
           "--max-time must be 0 (no limit) or a positive duration");
   require(threads >= 0, "--threads must be 0 (default) or positive");
+  require(precision == "fp32" || precision == "bf16" || precision == "auto",
+          "--precision must be fp32, bf16 or auto (got '" + precision + "')");
   validate_ema(ema);
   require(preset == "recipe" || preset == "quality",
           "--preset must be recipe or quality (got '" + preset + "')");
@@ -84,7 +86,8 @@ Json TrainConfig::to_json() const {
               {"eval_images", eval_images},
               {"max_steps", max_steps},
               {"max_time_s", max_time_s},
-              {"threads", threads}};
+              {"threads", threads},
+              {"precision", precision}};
 }
 
 TrainConfig TrainConfig::from_json(const Json& json) {
@@ -131,6 +134,7 @@ TrainConfig TrainConfig::from_json(const Json& json) {
   c.max_steps = json.value("max_steps", c.max_steps);
   c.max_time_s = json.value("max_time_s", c.max_time_s);
   c.threads = json.value("threads", c.threads);
+  c.precision = json.value("precision", c.precision);  // runs from before the flag: fp32
   return c;
 }
 
@@ -183,6 +187,9 @@ constexpr StoredFlag kStoredFlags[] = {
     {"--epochs", "/epochs", true},
     {"--device", "/device", true},
     {"--threads", "/threads", true},
+    // Another summation order, yet the same training: a resumed run may switch, and is then
+    // no longer bit-exact (the trainer says so).
+    {"--precision", "/precision", true},
     {"--sample-every", "/sample_every", true},
     {"--n-sample", "/n_sample", true},
     {"--ckpt-every", "/ckpt_every", true},

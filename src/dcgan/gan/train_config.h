@@ -43,6 +43,9 @@ struct TrainConfig {
   // counts (loading, sampling, evaluation and checkpoints are not); 0 = no limit.
   double max_time_s = 0;
   int threads = 0;    // compute threads; 0 = OMP_NUM_THREADS if set, else every core
+  // fp32 | bf16 | auto: what the fast layers multiply in (kernels/precision.h); config.json
+  // records what ran and why.
+  std::string precision = "fp32";
   bool cache = true;  // keep the decoded data set in RUN/../.dcgan-cache
   // The flags named on the command line ("--lr", ...). On --resume the others take the run's
   // stored values. nullopt (library callers): every field counts as given.
@@ -65,7 +68,7 @@ struct TrainConfig {
 // optimiser, batch, seed, ...) and differs from the stored value throws ConfigError naming each
 // such flag and its stored value. Flags that do not change it may differ: --epochs,
 // --max-steps, --threads, --device, --data (a moved folder), the sampling, checkpoint and
-// evaluation cadences.
+// evaluation cadences, and --precision (the run is then no longer bit-exact).
 void apply_stored_flags(TrainConfig& config, const Json& stored, const std::string& checkpoint);
 
 // --preset: sets the options the preset names (EMA, mbstd, loss, learning rates, DiffAugment,

@@ -28,6 +28,7 @@
 #include "dcgan/gan/runtime_info.h"
 #include "dcgan/kernels/choices.h"
 #include "dcgan/kernels/conv.h"
+#include "dcgan/kernels/precision.h"
 #include "dcgan/kernels/threads.h"
 #include "dcgan/metrics/swd.h"
 #include "dcgan/report/event_writer.h"
@@ -64,6 +65,8 @@ class Trainer {
   void build();
   void resume_or_start();
   void start_average();
+  kernels::PrecisionChoice decide_precision(const std::string& requested);
+  void warn_if_precision_switched();
   void finish_epoch(int64_t first_position, double start_s);
   void share_kernel_choices();
   [[noreturn]] void diverged(const std::string& what) const;
@@ -94,6 +97,8 @@ class Trainer {
   std::unique_ptr<GeneratorAverage> average_;    // --ema
   int64_t average_prepared_at_ = -1;             // the step whose average prepare() last saw
   std::optional<OpenedCheckpoint> resume_from_;  // with --resume, until its state is loaded
+  kernels::PrecisionChoice precision_;           // what --precision decided, and why
+  std::string resumed_precision_;  // with --resume: the --precision the run had until now
   TrainingState state_;
   int64_t position_ = 0;  // iterations of the epoch in progress already done
   JsonlWriter metrics_;
@@ -192,6 +197,7 @@ void Trainer::open_run_to_resume() {
     DCGAN_WARN(resume_from_->path << " predates stored training flags; this command's flags are "
                                      "used unchecked");
   } else {
+    resumed_precision_ = TrainConfig::from_json(resume_from_->train_flags).precision;
     apply_stored_flags(config_, resume_from_->train_flags, resume_from_->path);
   }
 }
@@ -226,6 +232,49 @@ void Trainer::resume_or_start() {
   state_.sample_z = config_.z_dist == "normal"
                         ? torch::randn({config_.n_sample, config_.model.z_dim}, gen)
                         : torch::rand({config_.n_sample, config_.model.z_dim}, gen) * 2 - 1;
+}
+
+// --precision. fp32 and bf16 decide without the models (bf16 without native BF16 is refused
+// before anything is read or written); auto times the iteration in both precisions on a
+// throwaway pair of models and the first images, restoring the generator whose state the
+// checkpoints keep, so the run's own models and draws are those of any other precision.
+kernels::PrecisionChoice Trainer::decide_precision(const std::string& requested) {
+  auto timed_pass = [this] {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    const torch::Tensor rng_state = generator.get_state();
+    std::shared_ptr<GeneratorBase> g = make_generator(config_.model);
+    std::shared_ptr<DiscriminatorBase> d = make_discriminator(config_.model);
+    g->to(device_);
+    d->to(device_);
+    GanStep step(g, d, config_.step);
+    const auto first = data::to_unit_range(images_on_device_.narrow(0, 0, config_.batch_size));
+    step.run(std::vector<torch::Tensor>(config_.step.d_steps, first),
+             [this](int64_t n) { return draw_z(n); });
+    generator.set_state(rng_state);
+  };
+  const std::string key =
+      "train b" + std::to_string(config_.batch_size) + " d" + std::to_string(config_.step.d_steps) +
+      " g" + std::to_string(config_.step.g_steps) + " t" +
+      std::to_string(torch::get_num_threads()) + " " + config_.model.to_json().dump();
+  return kernels::choose_precision(requested, device_.is_cuda(), config_.model.kernels == "fast",
+                                   key, timed_pass);
+}
+
+// A resumed run that now multiplies in another precision continues correctly (checkpoints are
+// FP32), but no longer as the uninterrupted run would have.
+void Trainer::warn_if_precision_switched() {
+  if (resumed_precision_.empty() || resumed_precision_ == config_.precision) return;
+  // auto replays the decision the checkpoint recorded.
+  const kernels::Precision before = resumed_precision_ == "auto"
+                                        ? decide_precision("auto").precision
+                                    : resumed_precision_ == "bf16" ? kernels::Precision::kBf16
+                                                                   : kernels::Precision::kFp32;
+  if (before == precision_.precision) return;
+  DCGAN_WARN("--resume: the run trained in " << kernels::precision_name(before) << " until step "
+                                             << state_.step << " and continues in "
+                                             << kernels::precision_name(precision_.precision)
+                                             << ": it is no longer bit-exact with a run that "
+                                                "never stopped");
 }
 
 // --ema's average starts as a copy of G as it is now (initialised or loaded).
@@ -271,6 +320,10 @@ void Trainer::write_config() {
                    {"skipped", skipped},
                    {"cache", data_.cache_path}}},
                  {"runtime", runtime_info()},
+                 {"precision",
+                  {{"requested", config_.precision},
+                   {"ran", kernels::precision_name(precision_.precision)},
+                   {"reason", precision_.reason}}},
                  {"device", device_.str()},
                  {"started", iso_time_now()}};
   write_json_file(run_path("config.json"), config);
@@ -336,6 +389,7 @@ std::string Trainer::progress_text() const {
 }
 
 void Trainer::write_sample(const std::string& relative_path) {
+  kernels::PrecisionScope fp32(kernels::Precision::kFp32);  // as `dcgan sample` computes
   auto images = generate_images(inference_generator(), state_.sample_z, device_);
   done_with_inference_generator();
   ensure_dir(fs::path(run_path(relative_path)).parent_path().string());
@@ -365,6 +419,7 @@ void Trainer::start_evaluation() {
 }
 
 void Trainer::evaluate_now() {
+  kernels::PrecisionScope fp32(kernels::Precision::kFp32);  // as `dcgan eval` computes
   torch::Tensor fake = generate_images(inference_generator(), eval_z_, device_);
   done_with_inference_generator();
   metrics::SwdResult result = swd_->evaluate(fake);
@@ -476,6 +531,7 @@ TrainSummary Trainer::fit() {
   device_ = choose_device(config_.device);
   kernels::set_compute_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
+  if (config_.precision != "auto") precision_ = decide_precision(config_.precision);
   load_data();  // first, so a bad --data leaves no empty run directory behind
   ensure_dir(config_.out_dir);
   if (const int removed = remove_stale_checkpoint_temporaries(config_.out_dir)) {
@@ -483,7 +539,12 @@ TrainSummary Trainer::fit() {
   }
   torch::manual_seed(config_.seed);  // before build(): the initial weights depend on the seed
   build();
-  resume_or_start();
+  resume_or_start();  // replays the run's kernel choices, auto's decision among them
+  if (config_.precision == "auto") precision_ = decide_precision("auto");
+  warn_if_precision_switched();
+  kernels::PrecisionScope precision(precision_.precision);  // until fit() returns
+  DCGAN_INFO("precision: " << kernels::precision_name(precision_.precision) << " ("
+                           << precision_.reason << ")");
   write_config();
   metrics_ = JsonlWriter(run_path("metrics.jsonl"));
   events_ = std::make_unique<report::EventWriter>(config_.out_dir);
