@@ -1,12 +1,41 @@
 // `dcgan train`: flags -> TrainConfig -> gan::train. The recipe's
 //   python main.py --image_size 96 --output_size 48 --dataset anime --is_crop True ...
 // is `dcgan train --data DIR --input-size 96 --output-size 48 --crop --epochs 300 --out RUN`.
+#include <algorithm>
+#include <thread>
+
 #include "command_registry.h"
+#include "dcgan/core/error.h"
 #include "dcgan/core/log.h"
+#include "dcgan/dist/env.h"
+#include "dcgan/dist/launcher.h"
 #include "dcgan/gan/trainer.h"
 
 namespace dcgan::app {
 namespace {
+
+// `--nproc N`: this command again as N ranks on this machine (dist/launcher.h), without
+// --nproc, each with cores / N compute threads unless --threads says otherwise. Fails with the
+// worst rank's exit code; the ranks have said why.
+void train_as_local_ranks(int nproc, const gan::TrainConfig& config) {
+  if (dist::read_dist_env(config.dist.master).distributed()) {
+    throw ConfigError(
+        "--nproc starts its own ranks, but this process already is a rank of a "
+        "job (torchrun's or Slurm's variables are set); drop --nproc");
+  }
+  std::vector<std::string> args = dist::own_arguments_without("--nproc");
+  if (config.flags_given->count("--threads") == 0) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    args.push_back("--threads");
+    args.push_back(std::to_string(std::max(1, cores / nproc)));
+  }
+  std::vector<int> statuses;
+  const int worst = dist::run_local_ranks(nproc, dist::own_program(), args, &statuses);
+  if (worst != 0) {
+    throw Error("--nproc " + std::to_string(nproc) + ": " + dist::describe_rank_statuses(statuses),
+                static_cast<ExitCode>(worst));
+  }
+}
 
 void setup_train(CLI::App& app) {
   auto c = std::make_shared<gan::TrainConfig>();
@@ -110,9 +139,25 @@ void setup_train(CLI::App& app) {
                   "Stop with a checkpoint after training this long in this command: 90s, 15m, "
                   "2h, 1h30m (0 = no limit)")
       ->capture_default_str();
+  auto nproc = std::make_shared<int>(1);
+  cmd->add_option("--nproc", *nproc,
+                  "Train as N processes on this machine, data-parallel (each with its shard of "
+                  "the data and cores/N threads; --batch-size per process)")
+      ->capture_default_str();
+  cmd->add_option("--dist-backend", c->dist.backend,
+                  "Collectives of a multi-process job: auto (nccl on CUDA, else gloo), gloo or "
+                  "nccl")
+      ->capture_default_str();
+  cmd->add_option("--dist-master", c->dist.master,
+                  "HOST:PORT of rank 0's rendezvous (Slurm; default MASTER_ADDR:MASTER_PORT)");
+  cmd->add_option("--dist-timeout", c->dist.timeout_s,
+                  "Seconds a rank waits for the others before it names the silent one and stops")
+      ->capture_default_str();
+  cmd->add_flag("--sync-bn", c->dist.sync_bn,
+                "BatchNorm statistics over every process's batch (default: each its own)");
   cmd->add_flag("--resume", c->resume,
                 "Continue the run in --out from its latest checkpoint, with its stored flags");
-  cmd->callback([c, no_cache, lr, preset, max_time, cmd] {
+  cmd->callback([c, no_cache, lr, preset, max_time, nproc, cmd] {
     c->cache = !*no_cache;
     c->flags_given.emplace();
     for (const CLI::Option* option : cmd->get_options()) {
@@ -124,6 +169,8 @@ void setup_train(CLI::App& app) {
     }
     c->max_time_s = gan::parse_duration(*max_time, "--max-time");
     if (c->flags_given->count("--preset") > 0) gan::apply_preset(*c, *preset);
+    require(*nproc >= 1 && *nproc <= 256, "--nproc must be between 1 and 256");
+    if (*nproc > 1) return train_as_local_ranks(*nproc, *c);
     gan::TrainSummary summary = gan::train(*c);
     DCGAN_INFO((summary.finished ? "finished: " : "stopped: ")
                << summary.steps << " steps, " << summary.epochs_done << " epochs, "

@@ -39,6 +39,23 @@ void DataParallelConfig::validate() const {
   require(backend == "auto" || backend == "gloo" || backend == "nccl",
           "--dist-backend must be auto, gloo or nccl (got '" + backend + "')");
   require(timeout_s >= 1 && timeout_s <= 86400, "--dist-timeout must be 1..86400 seconds");
+#ifndef USE_C10D_NCCL
+  require(backend != "nccl",
+          "--dist-backend nccl: this build's LibTorch has no NCCL (a CPU build); use "
+          "--dist-backend gloo or auto, or build against a CUDA LibTorch");
+#endif
+}
+
+Json DataParallelConfig::to_json() const {
+  return {{"backend", backend}, {"timeout_s", timeout_s}, {"sync_bn", sync_bn}};
+}
+
+DataParallelConfig DataParallelConfig::from_json(const Json& json) {
+  DataParallelConfig c;
+  c.backend = json.value("backend", c.backend);
+  c.timeout_s = json.value("timeout_s", c.timeout_s);
+  c.sync_bn = json.value("sync_bn", c.sync_bn);
+  return c;
 }
 
 DataParallel::DataParallel(const DataParallelConfig& config, bool cuda) : config_(config) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "dcgan/core/json.h"
 #include "dcgan/dist/group.h"
 
 namespace dcgan::gan {
@@ -26,6 +27,10 @@ struct DataParallelConfig {
   bool sync_bn = false;          // --sync-bn
 
   void validate() const;
+  // The training flags among these (not --dist-master, an address of this invocation), as
+  // config.json and checkpoints store them; from_json keeps the defaults of missing fields.
+  Json to_json() const;
+  static DataParallelConfig from_json(const Json& json);
 };
 
 class DataParallel {

@@ -164,6 +164,7 @@ class DcganGeneratorImpl : public GeneratorBase {
 
  private:
   torch::Tensor bn_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
+    if (batch_norm_act_ && is_training()) return batch_norm_act_(h, bn, 0.0);
     return fast_ ? kernels::fast_batch_norm_act(h, bn, 0.0) : torch::relu(bn.forward(h));
   }
   torch::Tensor deconv(int i, const torch::Tensor& h) {
@@ -231,6 +232,7 @@ class DcganDiscriminatorImpl : public DiscriminatorBase {
  private:
   bool fast() const { return fast_ && !reference_layers_; }
   torch::Tensor bn_leaky_relu(nn::BatchNorm2dImpl& bn, const torch::Tensor& h) {
+    if (batch_norm_act_ && is_training()) return batch_norm_act_(h, bn, 0.2);
     return fast() ? kernels::fast_batch_norm_act(h, bn, 0.2)
                   : torch::leaky_relu(bn.forward(h), 0.2);
   }

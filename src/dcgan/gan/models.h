@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,13 @@ struct ModelConfig {
   bool same_architecture(const ModelConfig& other) const;
 };
 
+// BatchNorm then the activation after it, as one function (x, bn, slope) -> act(bn(x)), ReLU
+// for slope 0 else LeakyReLU: set on a model, it replaces the model's own BatchNorm in training
+// mode (--sync-bn: statistics over every rank, dist/sync_batch_norm.h); evaluation mode keeps
+// the running statistics.
+using BatchNormAct =
+    std::function<torch::Tensor(const torch::Tensor&, torch::nn::BatchNorm2dImpl&, double)>;
+
 // ceil(S / 2^k) for k = 0..4.
 std::array<int, 5> dcgan_sizes(int size);
 
@@ -45,6 +53,12 @@ class GeneratorBase : public torch::nn::Module {
  public:
   // z: (B, Z) -> (B, C, S, S) in [-1, 1]
   virtual torch::Tensor forward(torch::Tensor z) = 0;
+  void set_batch_norm_act(BatchNormAct batch_norm_act) {
+    batch_norm_act_ = std::move(batch_norm_act);
+  }
+
+ protected:
+  BatchNormAct batch_norm_act_;  // empty: the model's own layers
 };
 
 class DiscriminatorBase : public torch::nn::Module {
@@ -58,9 +72,13 @@ class DiscriminatorBase : public torch::nn::Module {
   // differentiable again (the R1 penalty needs a gradient of a gradient); the fast layers'
   // are not.
   void set_reference_layers(bool on) { reference_layers_ = on; }
+  void set_batch_norm_act(BatchNormAct batch_norm_act) {
+    batch_norm_act_ = std::move(batch_norm_act);
+  }
 
  protected:
   bool reference_layers_ = false;
+  BatchNormAct batch_norm_act_;  // empty: the model's own layers
 };
 
 // Builds and initialises (N(0, 0.02) weights, zero biases, BN gamma 1 beta 0) the models.

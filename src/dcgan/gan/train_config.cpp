@@ -15,6 +15,11 @@ void TrainConfig::validate() const {
   data.validate();
   model.validate();
   step.validate();
+  dist.validate();
+  // R1 differentiates D's gradient again; the synchronised BatchNorm's backward is not.
+  require(!dist.sync_bn || step.r1_gamma == 0,
+          "--sync-bn and --r1 cannot be combined (the R1 penalty needs a second derivative "
+          "through BatchNorm that the synchronised one does not give); drop one of them");
   require(!out_dir.empty(), "--out is required: the run directory");
   require(epochs >= 1, "--epochs must be at least 1");
   require(batch_size >= 1 && batch_size <= 65536, "--batch-size must be between 1 and 65536");
@@ -69,6 +74,7 @@ Json TrainConfig::to_json() const {
                 {"augment", step.augment},
                 {"r1_gamma", step.r1_gamma},
                 {"r1_every", step.r1_every}}},
+              {"dist", dist.to_json()},
               {"out_dir", out_dir},
               {"epochs", epochs},
               {"batch_size", batch_size},
@@ -116,6 +122,7 @@ TrainConfig TrainConfig::from_json(const Json& json) {
   c.step.augment = step.value("augment", c.step.augment);
   c.step.r1_gamma = step.value("r1_gamma", c.step.r1_gamma);
   c.step.r1_every = step.value("r1_every", c.step.r1_every);
+  if (json.contains("dist")) c.dist = DataParallelConfig::from_json(json["dist"]);
   c.out_dir = json.value("out_dir", c.out_dir);
   c.epochs = json.value("epochs", c.epochs);
   c.batch_size = json.value("batch_size", c.batch_size);
@@ -184,6 +191,11 @@ constexpr StoredFlag kStoredFlags[] = {
     {"--seed", "/seed", false},
     {"--z-dist", "/z_dist", false},
     {"--flip", "/flip", false},
+    // BatchNorm statistics over the job's batch instead of each rank's.
+    {"--sync-bn", "/dist/sync_bn", false},
+    // The job's shape may change: a checkpoint resumes at any number of ranks.
+    {"--dist-backend", "/dist/backend", true},
+    {"--dist-timeout", "/dist/timeout_s", true},
     {"--epochs", "/epochs", true},
     {"--device", "/device", true},
     {"--threads", "/threads", true},
@@ -249,6 +261,7 @@ void apply_stored_flags(TrainConfig& config, const Json& stored_as_written,
   resolved.flags_given = config.flags_given;
   resolved.data.threads = config.data.threads;
   resolved.data.cache_dir = config.data.cache_dir;
+  resolved.dist.master = config.dist.master;
   config = std::move(resolved);
 }
 

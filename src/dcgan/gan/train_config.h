@@ -10,6 +10,7 @@
 
 #include "dcgan/core/json.h"
 #include "dcgan/data/image_set.h"
+#include "dcgan/gan/data_parallel.h"
 #include "dcgan/gan/models.h"
 #include "dcgan/gan/train_step.h"
 
@@ -19,6 +20,9 @@ struct TrainConfig {
   data::DataConfig data;
   ModelConfig model;
   StepConfig step;
+  // Data-parallel training (--dist-backend, --dist-master, --dist-timeout, --sync-bn); the job
+  // itself comes from the launcher's environment. --batch-size stays per rank.
+  DataParallelConfig dist;
   std::string out_dir = "runs/anime";
   int epochs = 25;
   int batch_size = 64;

@@ -153,6 +153,7 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
       stats.r1 = stats.r1.detach();
     }
     loss_d.backward();
+    if (gradient_hook_) gradient_hook_(*d_);
     optimizer_d_->step();
     stats.loss_d_real = loss.real.detach();
     stats.loss_d_fake = loss.fake.detach();
@@ -170,6 +171,7 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
     // Now that the reused graph is spent (LibTorch's BatchNorm saves the running statistics
     // for its backward) and before the next forward updates them again.
     if (i == 0) replay->repeat_update();
+    if (gradient_hook_) gradient_hook_(*g_);
     optimizer_g_->step();
     stats.loss_g = loss_g.detach();
   }

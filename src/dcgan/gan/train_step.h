@@ -65,6 +65,12 @@ class GanStep {
   StepStats run(const std::vector<torch::Tensor>& real_batches,
                 const std::function<torch::Tensor(int64_t)>& sample_z, int64_t iteration = 0);
 
+  // Called with D after each D backward pass and with G after each G backward pass, before the
+  // optimiser step: a data-parallel job averages the gradients over its ranks there.
+  void set_gradient_hook(std::function<void(torch::nn::Module&)> hook) {
+    gradient_hook_ = std::move(hook);
+  }
+
   torch::optim::Adam& optimizer_g() { return *optimizer_g_; }
   torch::optim::Adam& optimizer_d() { return *optimizer_d_; }
 
@@ -74,6 +80,7 @@ class GanStep {
   StepConfig config_;
   std::unique_ptr<torch::optim::Adam> optimizer_g_, optimizer_d_;
   AugmentPolicy augment_;
+  std::function<void(torch::nn::Module&)> gradient_hook_;
 
   torch::Tensor augmented(const torch::Tensor& images) const;
 };

@@ -21,7 +21,10 @@
 #include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/data/image_tensors.h"
+#include "dcgan/dist/env.h"
+#include "dcgan/dist/sync_batch_norm.h"
 #include "dcgan/gan/checkpoint.h"
+#include "dcgan/gan/data_parallel.h"
 #include "dcgan/gan/device.h"
 #include "dcgan/gan/generator_average.h"
 #include "dcgan/gan/images.h"
@@ -80,15 +83,23 @@ class Trainer {
   void done_with_inference_generator();
   void save_checkpoint_now();
   void write_summary(bool finished);
+  Json dist_summary() const;
   void start_evaluation();
   void evaluate_now();
   void write_report();
+  void join_job();
+  void agree_on_step(bool& stop_requested, bool& time_limit);
+  // Only rank 0 of a data-parallel job writes the run folder; a job of one is rank 0.
+  bool writes() const { return rank_ == 0; }
   std::string run_path(const std::string& relative) const {
     return (fs::path(config_.out_dir) / relative).string();
   }
 
   TrainConfig config_;
   torch::Device device_;
+  int rank_ = 0;                            // from the launcher's environment, before joining
+  int world_size_ = 1;                      // the same
+  std::unique_ptr<DataParallel> parallel_;  // the job (of one without a launcher)
   data::ImageSet data_;
   torch::Tensor images_on_device_;  // (N, C, S, S) uint8
   std::shared_ptr<GeneratorBase> g_;
@@ -104,7 +115,7 @@ class Trainer {
   JsonlWriter metrics_;
   TrainSummary summary_;
   int64_t steps_per_epoch_ = 0;
-  int64_t images_per_iteration_ = 0;  // batch x d_steps
+  int64_t images_per_iteration_ = 0;  // batch x d_steps x ranks: the whole job's
   std::string machine_choices_path_;  // this machine's kernel choices in the data cache folder
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   StepStats last_stats_;
@@ -112,6 +123,7 @@ class Trainer {
   std::unique_ptr<metrics::SwdEvaluator> swd_;  // null when --eval-every is 0
   torch::Tensor eval_z_;                        // fixed z of the evaluation samples
   double last_img_per_s_ = 0;
+  int64_t iterations_this_run_ = 0;
 };
 
 void Trainer::load_data() {
@@ -128,12 +140,16 @@ void Trainer::load_data() {
     kernels::replay_kernel_choices(kernels::read_kernel_choices_file(machine_choices_path_));
   }
   config_.model.channels = data_.channels();
-  steps_per_epoch_ = data_.size() / images_per_iteration_;
+  // Each rank's shard of an epoch holds N / ranks images (DataParallel::shard).
+  const int ranks = world_size_;
+  steps_per_epoch_ = data_.size() / ranks / (images_per_iteration_ / ranks);
   if (steps_per_epoch_ == 0) {
     throw DataError("only " + std::to_string(data_.size()) + " usable images in " +
                     config_.data.dir + ", fewer than one iteration needs (--batch-size " +
                     std::to_string(config_.batch_size) + " x --d-steps " +
-                    std::to_string(config_.step.d_steps) + "); lower --batch-size or add images");
+                    std::to_string(config_.step.d_steps) +
+                    (ranks > 1 ? " x " + std::to_string(ranks) + " ranks" : std::string()) +
+                    "); lower --batch-size or add images");
   }
   images_on_device_ = data_.images.to(device_);
   DCGAN_INFO("data: " << data_.size() << " images of " << data_.channels() << "x"
@@ -150,6 +166,19 @@ void Trainer::build() {
   d_->to(device_);
   config_.step.fused_adam = config_.model.kernels == "fast";
   step_ = std::make_unique<GanStep>(g_, d_, config_.step);
+  if (parallel_->distributed()) {
+    step_->set_gradient_hook(
+        [this](torch::nn::Module& net) { parallel_->average_gradients(net.parameters()); });
+  }
+  if (parallel_->sync_bn()) {
+    const BatchNormAct sync = [group = parallel_->group()](const torch::Tensor& x,
+                                                           torch::nn::BatchNorm2dImpl& bn,
+                                                           double slope) {
+      return dist::sync_batch_norm_act(x, bn, slope, *group);
+    };
+    g_->set_batch_norm_act(sync);
+    d_->set_batch_norm_act(sync);
+  }
   start_average();
   DCGAN_INFO("model: " << config_.model.arch << " G " << count_parameters(*g_) << " parameters, D "
                        << count_parameters(*d_) << " parameters, on " << device_.str());
@@ -189,6 +218,7 @@ void Trainer::open_run_to_resume() {
                     "train into another --out");
   }
   for (const auto& path : unreadable) {
+    if (!writes()) continue;  // rank 0 renames them
     set_aside_unreadable_checkpoint(path);
     DCGAN_WARN("set the unreadable " << path << " aside as " << path << ".unreadable; resuming "
                                      << "from the older " << resume_from_->path);
@@ -210,8 +240,8 @@ void Trainer::resume_or_start() {
       at::Generator generator = at::detail::getDefaultCPUGenerator();  // a shared handle
       generator.set_state(state_.rng_state);
     }
-    if (state_.legacy_position)
-      state_.epoch_images = *state_.legacy_position * images_per_iteration_;
+    if (state_.legacy_position)  // iterations of a single process
+      state_.epoch_images = *state_.legacy_position * config_.batch_size * config_.step.d_steps;
     kernels::replay_kernel_choices(
         state_.kernel_choices);  // before the first step builds any layer
     if (average_) {
@@ -279,7 +309,7 @@ void Trainer::warn_if_precision_switched() {
 
 // --ema's average starts as a copy of G as it is now (initialised or loaded).
 void Trainer::start_average() {
-  if (!ema_enabled(config_.ema)) return;
+  if (!ema_enabled(config_.ema) || !writes()) return;  // only rank 0 shows images
   average_ = std::make_unique<GeneratorAverage>(config_.model, config_.ema, *g_, config_.z_dist,
                                                 config_.seed, config_.batch_size);
   average_prepared_at_ = -1;
@@ -324,6 +354,11 @@ void Trainer::write_config() {
                   {{"requested", config_.precision},
                    {"ran", kernels::precision_name(precision_.precision)},
                    {"reason", precision_.reason}}},
+                 {"dist",
+                  {{"world_size", parallel_->world_size()},
+                   {"global_batch", int64_t{config_.batch_size} * parallel_->world_size()},
+                   {"backend", parallel_->distributed() ? parallel_->group()->backend() : "none"},
+                   {"sync_bn", parallel_->sync_bn()}}},
                  {"device", device_.str()},
                  {"started", iso_time_now()}};
   write_json_file(run_path("config.json"), config);
@@ -368,6 +403,7 @@ void Trainer::record_step(const StepStats& stats) {
     const float value = record[key].get<float>();
     if (!finite(value)) diverged(std::string(key) + " is " + std::to_string(value));
   }
+  if (!writes()) return;
   metrics_.append(record);
   events_->add_scalars(state_.step, {{"loss/d_real", record["loss_d_real"].get<double>()},
                                      {"loss/d_fake", record["loss_d_fake"].get<double>()},
@@ -389,6 +425,7 @@ std::string Trainer::progress_text() const {
 }
 
 void Trainer::write_sample(const std::string& relative_path) {
+  if (!writes()) return;
   kernels::PrecisionScope fp32(kernels::Precision::kFp32);  // as `dcgan sample` computes
   auto images = generate_images(inference_generator(), state_.sample_z, device_);
   done_with_inference_generator();
@@ -401,7 +438,7 @@ void Trainer::write_sample(const std::string& relative_path) {
 // SWD on a fixed real subset vs G's images from a fixed z (own generators: evaluation never
 // touches the training RNG, so it cannot change a resumed run).
 void Trainer::start_evaluation() {
-  if (config_.eval_every == 0) return;
+  if (config_.eval_every == 0 || !writes()) return;
   try {
     metrics::swd_resolutions(config_.data.output_size);
   } catch (const DataError& e) {
@@ -456,6 +493,7 @@ void Trainer::diverged(const std::string& what) const {
 }
 
 void Trainer::save_checkpoint_now() {
+  if (!writes()) return;
   state_.rng_state = at::detail::getDefaultCPUGenerator().get_state();
   state_.epoch_images = position_ * images_per_iteration_;
   state_.train_flags = config_.to_json();
@@ -489,13 +527,62 @@ void Trainer::write_summary(bool finished) {
                                              {"finished", finished},
                                              {"last_checkpoint", summary_.last_checkpoint},
                                              {"last_sample", summary_.last_sample},
+                                             {"dist", dist_summary()},
                                              {"ended", iso_time_now()}});
+}
+
+// The job's shape and its gradient all-reduce per iteration in this invocation (rank 0's clock,
+// which includes waiting for the slowest rank), for the benchmark and the scaling estimate.
+Json Trainer::dist_summary() const {
+  const int64_t iterations = std::max<int64_t>(iterations_this_run_, 1);
+  return {{"world_size", parallel_->world_size()},
+          {"global_batch", int64_t{config_.batch_size} * parallel_->world_size()},
+          {"allreduce_ms_per_step", parallel_->average_seconds() * 1000 / iterations},
+          {"allreduce_bytes_per_step", parallel_->average_bytes() / iterations}};
+}
+
+// Joins the data-parallel job the launcher's environment describes (alone without one): the
+// rendezvous waits for every rank, then every rank uses its own GPU (LOCAL_RANK).
+void Trainer::join_job() {
+  parallel_ = std::make_unique<DataParallel>(config_.dist, device_.is_cuda());
+  if (!parallel_->distributed()) return;
+  if (device_.is_cuda() && !device_.has_index()) {
+    device_ = torch::Device(
+        torch::kCUDA,
+        static_cast<torch::DeviceIndex>(parallel_->local_rank() % torch::cuda::device_count()));
+  }
+  DCGAN_INFO("rank " << parallel_->rank() << " of " << parallel_->world_size() << " ("
+                     << parallel_->group()->backend() << "), batch " << config_.batch_size
+                     << " per rank, " << int64_t{config_.batch_size} * parallel_->world_size()
+                     << " in all" << (parallel_->sync_bn() ? ", BatchNorm over the job" : ""));
+}
+
+// Every rank's losses replaced by their mean (what is logged), and the stop decisions by
+// whether any rank took them, so that all ranks stop after the same iteration.
+void Trainer::agree_on_step(bool& stop_requested, bool& time_limit) {
+  std::vector<double> means = {last_stats_.loss_d_real.item<double>(),
+                               last_stats_.loss_d_fake.item<double>(),
+                               last_stats_.loss_g.item<double>(),
+                               last_stats_.d_real.item<double>(),
+                               last_stats_.d_fake.item<double>(),
+                               last_stats_.r1.defined() ? last_stats_.r1.item<double>() : 0.0};
+  std::vector<bool> any = {stop_requested, time_limit};
+  parallel_->agree(means, any);
+  auto scalar = [](double v) { return torch::tensor(static_cast<float>(v)); };
+  last_stats_.loss_d_real = scalar(means[0]);
+  last_stats_.loss_d_fake = scalar(means[1]);
+  last_stats_.loss_g = scalar(means[2]);
+  last_stats_.d_real = scalar(means[3]);
+  last_stats_.d_fake = scalar(means[4]);
+  if (last_stats_.r1.defined()) last_stats_.r1 = scalar(means[5]);
+  stop_requested = any[0];
+  time_limit = any[1];
 }
 
 // Adds the choices this process made to the machine's file, where later runs find them: the
 // first run on a machine times oneDNN's candidates, the ones after it compute as it did.
 void Trainer::share_kernel_choices() {
-  if (machine_choices_path_.empty()) return;
+  if (machine_choices_path_.empty() || !writes()) return;
   kernels::KernelChoices shared = kernels::read_kernel_choices_file(machine_choices_path_);
   const size_t before = shared.size();
   for (const auto& [key, choice] : kernels::kernel_choices()) shared.emplace(key, choice);
@@ -508,12 +595,14 @@ void Trainer::finish_epoch(int64_t first_position, double start_s) {
   write_sample(sample);
   const double epoch_s = state_.time_s - start_s;
   const int64_t iterations = std::max<int64_t>(0, steps_per_epoch_ - first_position);
-  metrics_.append({{"kind", "epoch"},
-                   {"epoch", state_.epoch},
-                   {"step", state_.step},
-                   {"time_s", state_.time_s},
-                   {"img_per_s", iterations * images_per_iteration_ / std::max(epoch_s, 1e-9)},
-                   {"sample", sample}});
+  if (writes()) {
+    metrics_.append({{"kind", "epoch"},
+                     {"epoch", state_.epoch},
+                     {"step", state_.step},
+                     {"time_s", state_.time_s},
+                     {"img_per_s", iterations * images_per_iteration_ / std::max(epoch_s, 1e-9)},
+                     {"sample", sample}});
+  }
   ++state_.epoch;  // the checkpoint then points at the start of the next epoch
   position_ = 0;
 }
@@ -521,33 +610,47 @@ void Trainer::finish_epoch(int64_t first_position, double start_s) {
 TrainSummary Trainer::fit() {
   // Everything a flag decides is settled and checked before any data is read or written.
   config_.normalize();
+  const dist::DistEnv job = dist::read_dist_env(config_.dist.master);
+  rank_ = job.rank;
+  world_size_ = job.world_size;
   open_run_to_resume();
   // --g-steps 0 means the family's own schedule: 2 for DCGAN (the recipe), 1 for the MLP GAN
   // (Goodfellow et al. Algorithm 1: k D steps, then one G step).
   if (config_.step.g_steps == 0) config_.step.g_steps = config_.model.arch == "mlp" ? 1 : 2;
   config_.model.size = config_.data.output_size;
   config_.validate();
-  images_per_iteration_ = int64_t(config_.batch_size) * config_.step.d_steps;
+  images_per_iteration_ = int64_t(config_.batch_size) * config_.step.d_steps * job.world_size;
   device_ = choose_device(config_.device);
   kernels::set_compute_threads(config_.threads);
   DCGAN_DEBUG(config_.to_string());
   if (config_.precision != "auto") precision_ = decide_precision(config_.precision);
   load_data();  // first, so a bad --data leaves no empty run directory behind
-  ensure_dir(config_.out_dir);
-  if (const int removed = remove_stale_checkpoint_temporaries(config_.out_dir)) {
-    DCGAN_INFO("removed " << removed << " partly written checkpoint(s) of a killed process");
+  join_job();   // then, so a bad --data fails before any rendezvous waits for it
+  if (writes()) {
+    ensure_dir(config_.out_dir);
+    if (const int removed = remove_stale_checkpoint_temporaries(config_.out_dir)) {
+      DCGAN_INFO("removed " << removed << " partly written checkpoint(s) of a killed process");
+    }
   }
   torch::manual_seed(config_.seed);  // before build(): the initial weights depend on the seed
   build();
-  resume_or_start();  // replays the run's kernel choices, auto's decision among them
+  resume_or_start();
+  if (parallel_->distributed()) {  // every rank starts from rank 0's weights and moments
+    parallel_->check_same(state_.step, "steps to resume from (each read its own checkpoint)");
+    parallel_->broadcast_state(*g_, &step_->optimizer_g());
+    parallel_->broadcast_state(*d_, &step_->optimizer_d());
+  }
+  // resume_or_start() replayed the run's kernel choices, auto's decision among them.
   if (config_.precision == "auto") precision_ = decide_precision("auto");
   warn_if_precision_switched();
   kernels::PrecisionScope precision(precision_.precision);  // until fit() returns
   DCGAN_INFO("precision: " << kernels::precision_name(precision_.precision) << " ("
                            << precision_.reason << ")");
-  write_config();
-  metrics_ = JsonlWriter(run_path("metrics.jsonl"));
-  events_ = std::make_unique<report::EventWriter>(config_.out_dir);
+  if (writes()) {
+    write_config();
+    metrics_ = JsonlWriter(run_path("metrics.jsonl"));
+    events_ = std::make_unique<report::EventWriter>(config_.out_dir);
+  }
   start_evaluation();
   const double time_at_start = state_.time_s;
   int64_t images_seen = 0;
@@ -556,7 +659,8 @@ TrainSummary Trainer::fit() {
 
   while (state_.epoch <= config_.epochs && !stop_requested && !step_limit && !time_limit) {
     auto epoch_gen = at::detail::createCPUGenerator(config_.seed * 1000003ull + state_.epoch);
-    auto order = torch::randperm(data_.size(), epoch_gen, torch::kLong);
+    // One permutation for the whole job; each rank trains on its shard.
+    auto order = parallel_->shard(torch::randperm(data_.size(), epoch_gen, torch::kLong));
     ProgressBar progress(
         "epoch " + std::to_string(state_.epoch) + "/" + std::to_string(config_.epochs),
         steps_per_epoch_, "it");
@@ -566,6 +670,7 @@ TrainSummary Trainer::fit() {
     std::string suffix;
     while (position_ < steps_per_epoch_ && !stop_requested && !step_limit && !time_limit) {
       auto t0 = std::chrono::steady_clock::now();
+      if (parallel_->distributed()) parallel_->seed_step(config_.seed, state_.step);
       last_stats_ = step_->run(real_batches(order, position_), sample_z, state_.step);
       if (average_) {
         average_->update(*g_, state_.step * images_per_iteration_, images_per_iteration_);
@@ -581,6 +686,12 @@ TrainSummary Trainer::fit() {
       state_.time_s += dt;
       images_seen += images_per_iteration_;
       last_img_per_s_ = images_per_iteration_ / std::max(dt, 1e-9);
+      ++iterations_this_run_;
+      if (parallel_->distributed()) {
+        stop_requested = interrupt_requested();
+        time_limit = config_.max_time_s > 0 && state_.time_s - time_at_start >= config_.max_time_s;
+        agree_on_step(stop_requested, time_limit);
+      }
       record_step(last_stats_);
       if (config_.sample_every > 0 && state_.step % config_.sample_every == 0) {
         write_sample(numbered_name("samples/step-", state_.step, 8, ".png"));
@@ -589,9 +700,11 @@ TrainSummary Trainer::fit() {
       if (state_.step % config_.ckpt_every == 0) save_checkpoint_now();
       suffix = progress_text();
       progress.update(position_, suffix);
-      stop_requested = interrupt_requested();
+      if (!parallel_->distributed()) {  // a job agreed on these after the step
+        stop_requested = interrupt_requested();
+        time_limit = config_.max_time_s > 0 && state_.time_s - time_at_start >= config_.max_time_s;
+      }
       step_limit = config_.max_steps > 0 && state_.step >= config_.max_steps;
-      time_limit = config_.max_time_s > 0 && state_.time_s - time_at_start >= config_.max_time_s;
     }
     progress.finish(suffix);
     // >=: a resumed epoch may already be past the end when the folder lost images.
@@ -603,12 +716,25 @@ TrainSummary Trainer::fit() {
     }
     if (limit && swd_ && state_.step % config_.eval_every != 0) evaluate_now();
     save_checkpoint_now();
-    stop_requested = stop_requested || interrupt_requested();
+    // A job's ranks see a signal at the next agreement, never one at a time.
+    if (!parallel_->distributed()) stop_requested = stop_requested || interrupt_requested();
+  }
+  if (parallel_->distributed()) {
+    DCGAN_INFO("weights: G " << parameters_checksum(*g_) << ", D " << parameters_checksum(*d_)
+                             << " (rank " << parallel_->rank() << " of " << parallel_->world_size()
+                             << " at step " << state_.step << ")");
+    parallel_->barrier();
   }
   summary_.img_per_s = images_seen / std::max(state_.time_s - time_at_start, 1e-9);
   const bool finished = state_.epoch > config_.epochs;
-  write_summary(finished);
-  write_report();
+  if (writes()) {
+    write_summary(finished);
+    write_report();
+  }
+  if (stop_requested && !writes()) {
+    throw Interrupted("interrupted at step " + std::to_string(state_.step) +
+                      " with every rank (rank 0 saved the checkpoint)");
+  }
   if (stop_requested) {
     throw Interrupted("interrupted at step " + std::to_string(state_.step) +
                       "; checkpoint saved to " + summary_.last_checkpoint +
