@@ -730,6 +730,13 @@ TrainSummary Trainer::fit() {
   if (writes()) {
     write_summary(finished);
     write_report();
+  } else {  // what the command's last line says
+    summary_.steps = state_.step;
+    summary_.epochs_done = state_.epoch - 1;
+    summary_.time_s = state_.time_s;
+    summary_.finished = finished;
+    summary_.last_checkpoint = "(rank 0's)";
+    summary_.last_sample = "(rank 0's)";
   }
   if (stop_requested && !writes()) {
     throw Interrupted("interrupted at step " + std::to_string(state_.step) +
