@@ -121,6 +121,15 @@ TEST(Ema, PreparedStatisticsAreTheCumulativeMeanOfTheBatches) {
       ++checked;
     }
     EXPECT_EQ(checked, 8) << "mean and variance of four BatchNorm layers";
+    // A function of the weights alone: preparing again (a resumed run prepares at other steps)
+    // leaves every buffer, the batch counts included, as it was.
+    std::vector<torch::Tensor> first;
+    for (const auto& b : g->buffers()) first.push_back(b.clone());
+    recompute_batch_norm_statistics(*g, z, 16);
+    const auto again = g->buffers();
+    for (size_t i = 0; i < first.size(); ++i) {
+      EXPECT_TRUE(torch::equal(again[i], first[i])) << kernels << " buffer " << i;
+    }
   }
 }
 

@@ -92,7 +92,13 @@ void recompute_batch_norm_statistics(GeneratorBase& generator, const torch::Tens
   }
   torch::NoGradGuard no_grad;
   std::vector<c10::optional<double>> momenta;
-  for (auto* bn : layers) momenta.push_back(bn->options.momentum());
+  for (auto* bn : layers) {
+    momenta.push_back(bn->options.momentum());
+    // Counts from earlier preparations would make the buffers depend on how often the average
+    // was used (a resumed run prepares it at other steps); the statistics themselves are
+    // overwritten by the first batch (momentum 1).
+    bn->num_batches_tracked.zero_();
+  }
   generator.train();
   for (int64_t k = 0, start = 0; start < z.size(0); ++k, start += batch) {
     // Momentum 1/(k+1): after batch k the statistics are the mean of batches 0..k.
