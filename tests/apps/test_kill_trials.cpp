@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -95,6 +96,32 @@ void run_trials(const std::string& command, TempDir& tmp, double whole_seconds,
   EXPECT_EQ(passed, wanted);
 }
 
+// The result of a folder-writing command (crawl, crop): every file but `records_file` by name
+// and bytes, and the records of `records_file` as `read_records` gives them.
+struct FolderResult {
+  std::map<std::string, std::string> files;
+  std::vector<std::string> records;
+};
+
+FolderResult folder_result(
+    const std::string& dir, const std::string& records_file,
+    const std::function<std::vector<std::string>(const std::string&)>& read_records) {
+  return {dcgan::testing::files_by_name(dir, {records_file}),
+          read_records(dir + "/" + records_file)};
+}
+
+// run_trials' check for such a command: trial k's folder against the uninterrupted run's result;
+// the folder of a trial that ended the same is removed at once (20 of them add up).
+bool same_folder_result(int k, const std::string& dir, const FolderResult& found,
+                        const FolderResult& expected) {
+  const std::string files_differ = dcgan::testing::files_difference(found.files, expected.files);
+  const bool same_records = found.records == expected.records;
+  EXPECT_TRUE(files_differ.empty()) << "trial " << k << " in " << dir << ":" << files_differ;
+  EXPECT_TRUE(same_records) << "trial " << k << ": other records in " << dir;
+  if (files_differ.empty() && same_records) fs::remove_all(dir);
+  return files_differ.empty() && same_records;
+}
+
 TEST(KillTrials, CrawlResumesToTheSameFilesAndArchiveRows) {
   dcgan::crawl::fixture::FixtureOptions options;
   options.pages = 4;
@@ -110,23 +137,16 @@ TEST(KillTrials, CrawlResumesToTheSameFilesAndArchiveRows) {
   };
   const std::string whole = tmp / "whole";
   const double seconds = run_whole(args(whole), tmp / "whole.log");
-  const auto expected_files = dcgan::testing::files_by_name(whole, {"crawl.sqlite"});
-  const auto expected_rows = dcgan::testing::archive_rows(whole + "/crawl.sqlite");
-  ASSERT_EQ(expected_files.size(), 32u);
+  const FolderResult expected = folder_result(whole, "crawl.sqlite", dcgan::testing::archive_rows);
+  ASSERT_EQ(expected.files.size(), 32u);
   auto out = [&](int k) { return tmp / ("trial-" + std::to_string(k)); };
   run_trials(
       "crawl", tmp, seconds, [&](int k) { return args(out(k)); },
       [&](int k) { return args(out(k)); },
       [&](int k) {
-        const std::string files_differ = dcgan::testing::files_difference(
-            dcgan::testing::files_by_name(out(k), {"crawl.sqlite"}), expected_files);
-        const bool same_files = files_differ.empty();
-        const bool same_rows =
-            dcgan::testing::archive_rows(out(k) + "/crawl.sqlite") == expected_rows;
-        EXPECT_TRUE(same_files) << "trial " << k << " in " << out(k) << ":" << files_differ;
-        EXPECT_TRUE(same_rows) << "trial " << k << ": other archive rows in " << out(k);
-        if (same_files && same_rows) fs::remove_all(out(k));
-        return same_files && same_rows;
+        return same_folder_result(
+            k, out(k), folder_result(out(k), "crawl.sqlite", dcgan::testing::archive_rows),
+            expected);
       });
 }
 
@@ -148,23 +168,17 @@ TEST(KillTrials, CropResumesToTheSameCropsAndManifest) {
   };
   const std::string whole = tmp / "whole";
   const double seconds = run_whole(args(whole), tmp / "whole.log");
-  const auto expected_files = dcgan::testing::files_by_name(whole, {"manifest.jsonl"});
-  const auto expected_manifest = dcgan::testing::sorted_lines(whole + "/manifest.jsonl");
-  ASSERT_GT(expected_files.size(), 90u);
+  const FolderResult expected =
+      folder_result(whole, "manifest.jsonl", dcgan::testing::sorted_lines);
+  ASSERT_GT(expected.files.size(), 90u);
   auto out = [&](int k) { return tmp / ("trial-" + std::to_string(k)); };
   run_trials(
       "crop", tmp, seconds, [&](int k) { return args(out(k)); },
       [&](int k) { return args(out(k)); },
       [&](int k) {
-        const std::string files_differ = dcgan::testing::files_difference(
-            dcgan::testing::files_by_name(out(k), {"manifest.jsonl"}), expected_files);
-        const bool same_files = files_differ.empty();
-        const bool same_manifest =
-            dcgan::testing::sorted_lines(out(k) + "/manifest.jsonl") == expected_manifest;
-        EXPECT_TRUE(same_files) << "trial " << k << " in " << out(k) << ":" << files_differ;
-        EXPECT_TRUE(same_manifest) << "trial " << k << ": other manifest records in " << out(k);
-        if (same_files && same_manifest) fs::remove_all(out(k));
-        return same_files && same_manifest;
+        return same_folder_result(
+            k, out(k), folder_result(out(k), "manifest.jsonl", dcgan::testing::sorted_lines),
+            expected);
       });
 }
 
