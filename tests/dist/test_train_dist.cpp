@@ -127,6 +127,27 @@ TEST(TrainDist, TwoRanksEndWithTheSameWeightsAndOnlyRankZeroWrites) {
   }
 }
 
+// --sync-bn through the CLI, with the options that draw per-rank random numbers (flips,
+// DiffAugment) and rank 0's averaged G; refused with R1, whose second derivative it lacks.
+TEST(TrainDist, SyncBatchNormRunsThroughTheCli) {
+  TempDir tmp;
+  make_synth_faces(tmp / "faces", 64, 32);
+  const std::string run = tmp / "run";
+  const CommandResult r =
+      run_dcgan(train_args(tmp / "faces", run) +
+                " --nproc 2 --sync-bn --flip --augment color,translation --ema auto --max-steps 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto sums = weight_checksums(r.output);
+  ASSERT_EQ(sums.size(), 2u) << r.output;
+  EXPECT_EQ(sums.at(0), sums.at(1)) << r.output;
+  EXPECT_EQ(dcgan::read_json_file(run + "/config.json")["dist"]["sync_bn"], true);
+  const CommandResult refused =
+      run_dcgan(train_args(tmp / "faces", tmp / "r1") + " --sync-bn --r1 0.1 --max-steps 1");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--sync-bn and --r1 cannot be combined"), std::string::npos)
+      << refused.output;
+}
+
 TEST(TrainDist, AKilledRankEndsTheOtherWithOneLineNamingIt) {
   TempDir tmp;
   make_synth_faces(tmp / "faces", 256, 32);
@@ -341,12 +362,6 @@ TEST(TrainDist, DISABLED_StepRank) {
   torch::save(train_steps(parallel.rank() * kBatch, kBatch, &parallel, config.sync_bn), out_path);
 }
 
-std::string self_path() {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
-}
-
 // The weights of ranks 0 and 1 of a two-rank job running DISABLED_StepRank.
 std::array<std::vector<torch::Tensor>, 2> two_rank_weights(const TempDir& tmp, bool sync_bn) {
   const int port = dcgan::dist::free_loopback_port();
@@ -358,7 +373,7 @@ std::array<std::vector<torch::Tensor>, 2> two_rank_weights(const TempDir& tmp, b
             "/usr/bin/env", "WORLD_SIZE=2", "RANK=" + std::to_string(r), "MASTER_ADDR=127.0.0.1",
             "MASTER_PORT=" + std::to_string(port), "OMP_NUM_THREADS=1",
             "DCGAN_TEST_SYNC_BN=" + std::string(sync_bn ? "1" : "0"),
-            "DCGAN_TEST_OUT=" + tmp / (tag + std::to_string(r) + ".pt"), self_path(),
+            "DCGAN_TEST_OUT=" + tmp / (tag + std::to_string(r) + ".pt"), dcgan::dist::own_program(),
             "--gtest_also_run_disabled_tests", "--gtest_filter=TrainDist.DISABLED_StepRank"},
         tmp / (tag + std::to_string(r) + ".log"));
   }
