@@ -47,28 +47,37 @@ ours_run() {  # ours_run PRECISION THREADS: our measurement lines
     --iters "$iters" --threads "$2" "${data_flag[@]}" 2> /dev/null
 }
 better() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+max() { if better "$2" "$1"; then echo "$2"; else echo "$1"; fi; }
 
-echo "--- FP32 sgemm peak (n=2048; loaded BLAS and oneDNN, best counts)"
-sgemm=$("$dcgan" bench sgemm --threads 1 2)
-echo "$sgemm"
-peak1=$(echo "$sgemm" | grep "threads=1 " | field peak_gflop_per_s)
-peak2=$(echo "$sgemm" | grep "threads=2 " | field peak_gflop_per_s)
+# The peaks, measured before and after the training runs (the best counts: a busy machine
+# measures them low, and a fraction of a low peak would flatter us).
+peak1=0 peak2=0 bf16_peak1=0 bf16_peak2=0
+measure_peaks() {  # measure_peaks BF16(yes|no)
+  echo "--- FP32 sgemm peak (n=2048; loaded BLAS and oneDNN, best counts)"
+  sgemm=$("$dcgan" bench sgemm --threads 1 2)
+  echo "$sgemm"
+  peak1=$(max "$peak1" "$(echo "$sgemm" | grep "threads=1 " | field peak_gflop_per_s)")
+  peak2=$(max "$peak2" "$(echo "$sgemm" | grep "threads=2 " | field peak_gflop_per_s)")
+  [ "$1" = yes ] || return 0
+  echo "--- BF16 matmul peak (n=2048; oneDNN, BF16 inputs, FP32 output, best counts)"
+  gemm=$("$dcgan" bench gemm --precision bf16 --threads 1 2)
+  echo "$gemm"
+  bf16_peak1=$(max "$bf16_peak1" "$(echo "$gemm" | grep "threads=1 " | field peak_gflop_per_s)")
+  bf16_peak2=$(max "$bf16_peak2" "$(echo "$gemm" | grep "threads=2 " | field peak_gflop_per_s)")
+}
 
 # BF16 where the CPU has it natively: `bench train --precision bf16` refuses otherwise, saying why.
 precisions=(fp32)
 bf16_note=""
+bf16=no
 if bf16_check=$("$dcgan" bench train --precision bf16 --size 16 --batch 2 --iters 1 --warmup 0 2>&1); then
   precisions+=(bf16)
-  echo "--- BF16 matmul peak (n=2048; oneDNN, BF16 inputs, FP32 output, best counts)"
-  gemm=$("$dcgan" bench gemm --precision bf16 --threads 1 2)
-  echo "$gemm"
-  bf16_peak1=$(echo "$gemm" | grep "threads=1 " | field peak_gflop_per_s)
-  bf16_peak2=$(echo "$gemm" | grep "threads=2 " | field peak_gflop_per_s)
+  bf16=yes
 else
   bf16_note=$(echo "$bf16_check" | tail -1)
   echo "--- no BF16 run: $bf16_note"
-  bf16_peak1=0 bf16_peak2=0
 fi
+measure_peaks "$bf16"
 
 echo "--- peer configurations: peer_dcgan.py --size $size --batch $batch --iters $iters"
 peer_best=0 peer_plain_best=0 peer_config=()
@@ -117,6 +126,8 @@ for round in $(seq "$rounds"); do
   done
   echo "$line"
 done
+
+measure_peaks "$bf16"
 
 echo "--- summary (${size} px, batch $batch; load average $load_before before," \
   "$(cut -d' ' -f1-3 /proc/loadavg) after)"
