@@ -151,3 +151,21 @@ TEST(Json, ANumberNoDoubleHoldsIsInvalidJsonLikeAnyOther) {
   EXPECT_EQ(steps_of(dcgan::read_jsonl_file(tmp / "last.jsonl")), std::vector<int>{1});
   EXPECT_EQ(steps_of(append_and_read(tmp / "last.jsonl")), (std::vector<int>{1, 9}));
 }
+
+TEST(Json, FilesNestedDeeperThanTheToolWritesAreInvalid) {
+  // Parsing is iterative, but copying, comparing or printing a value recurses once per level:
+  // a damaged file nested a million deep crashed whatever read it after a successful parse.
+  TempDir tmp;
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  write_raw(tmp / "v.json", "{\"a\":" + deep + "}");
+  EXPECT_THROW(dcgan::read_json_file(tmp / "v.json"), dcgan::DataError);
+  write_raw(tmp / "m.jsonl", "{\"step\":1}\n{\"step\":2,\"x\":" + deep + "}\n{\"step\":3}\n");
+  EXPECT_THROW(dcgan::read_jsonl_file(tmp / "m.jsonl"), dcgan::DataError);
+  // As the last line it is forgiven like a torn one, so the writer drops it before appending.
+  write_raw(tmp / "last.jsonl", "{\"step\":1}\n{\"step\":2,\"x\":" + deep + "}\n");
+  EXPECT_EQ(steps_of(dcgan::read_jsonl_file(tmp / "last.jsonl")), std::vector<int>{1});
+  EXPECT_EQ(steps_of(append_and_read(tmp / "last.jsonl")), (std::vector<int>{1, 9}));
+  const std::string nested_256 = std::string(255, '[') + std::string(255, ']');
+  write_raw(tmp / "ok.json", "{\"a\":" + nested_256 + "}");
+  EXPECT_NO_THROW(dcgan::read_json_file(tmp / "ok.json"));
+}

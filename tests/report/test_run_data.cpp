@@ -99,6 +99,15 @@ TEST(RunData, RecordsOfAnotherShapeAreSkipped) {
   EXPECT_EQ(run.steps.column("loss_g"), (std::vector<double>{1.0, 2.0}));
 }
 
+TEST(RunData, ADeeplyNestedRecordIsAnErrorNotACrash) {
+  // Keeping an eval record copied it, and copying recursed once per level of nesting.
+  dcgan::testing::TempDir dir;
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  dcgan::atomic_write(dir / "metrics.jsonl", "{\"kind\":\"eval\",\"step\":1,\"swd\":" + deep +
+                                                 "}\n{\"kind\":\"step\",\"step\":2}\n");
+  EXPECT_THROW(load_run(dir.path()), dcgan::DataError);
+}
+
 TEST(RunData, NotARunFolder) {
   dcgan::testing::TempDir dir;
   EXPECT_THROW(load_run(dir.path()), dcgan::DataError);

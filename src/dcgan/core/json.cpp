@@ -18,12 +18,46 @@
 
 namespace dcgan {
 
+namespace {
+
+// Nothing the tool writes nests more than a few levels. A damaged file nested far deeper still
+// parses (the parser is iterative), but copying, comparing or printing the value recurses once
+// per level and overflows the stack, so such a file is refused like invalid JSON.
+constexpr int kMaxFileDepth = 512;
+
+struct NestedTooDeep {};
+
+const char* const kTooDeep = "arrays and objects nested deeper than 512 levels";
+
+// Json::parse that throws NestedTooDeep past kMaxFileDepth (and Json::exception as ever).
+Json parse_bounded(const std::string& text) {
+  return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxFileDepth) throw NestedTooDeep{};
+    return true;
+  });
+}
+
+bool accept_bounded(const std::string& text) {
+  try {
+    parse_bounded(text);
+    return true;
+  } catch (const Json::exception&) {
+    return false;
+  } catch (const NestedTooDeep&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 Json read_json_file(const std::string& path) {
   std::string text = read_file(path);
   try {
-    return Json::parse(text);
+    return parse_bounded(text);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw DataError(path + " is not valid JSON: " + e.what());
+  } catch (const NestedTooDeep&) {
+    throw DataError(path + " is not valid JSON: " + kTooDeep);
   }
 }
 
@@ -43,10 +77,12 @@ std::vector<Json> read_jsonl_file(const std::string& path) {
     if (!pending_error.empty()) throw DataError(pending_error);
     if (line.empty()) continue;
     try {
-      records.push_back(Json::parse(line));
+      records.push_back(parse_bounded(line));
     } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       // Only fatal when a later line exists: the last line may be torn by a crash.
       pending_error = path + ":" + std::to_string(line_no) + " is not valid JSON: " + e.what();
+    } catch (const NestedTooDeep&) {
+      pending_error = path + ":" + std::to_string(line_no) + " is not valid JSON: " + kTooDeep;
     }
   }
   return records;
@@ -113,7 +149,7 @@ LastLine read_last_line(int fd, const std::string& path) {
 void repair_tail(int fd, const std::string& path) {
   const LastLine last = read_last_line(fd, path);
   if (last.text.empty()) return;
-  if (Json::accept(last.text)) {
+  if (accept_bounded(last.text)) {
     if (last.ended) return;
     if (::write(fd, "\n", 1) != 1) throw IoError("cannot append to " + path + ": " + errno_text());
     return;
