@@ -103,6 +103,14 @@ torch::Tensor minibatch_stddev(const torch::Tensor& x, int group) {
 
 namespace {
 
+// An output computed in BF16 (CUDA autocast) back in FP32; FP32 and FP64 models keep theirs
+// (the R1 and gradient tests run D in double).
+torch::Tensor full_precision(const torch::Tensor& t) {
+  return t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kHalf
+             ? t.to(torch::kFloat)
+             : t;
+}
+
 // DCGAN initialisation (carpedm20 ops.py): conv/deconv/linear weights N(0, 0.02), biases 0;
 // BN gamma 1, beta 0 (the TF defaults, and LibTorch's).
 void init_dcgan_weights(nn::Module& module) {
@@ -159,7 +167,7 @@ class DcganGeneratorImpl : public GeneratorBase {
                  .view({z.size(0), -1, sizes_[4], sizes_[4]});
     h = bn_relu(*bn0_, h);
     for (int i = 0; i < 3; ++i) h = bn_relu(*bn_[i], deconv(i, h));
-    return torch::tanh(deconv(3, h)).to(torch::kFloat);
+    return full_precision(torch::tanh(deconv(3, h)));
   }
 
  private:
@@ -216,13 +224,11 @@ class DcganDiscriminatorImpl : public DiscriminatorBase {
     }
     h = h.flatten(1);
     if (spectral_norms_.empty()) {
-      return (fast() ? kernels::fast_forward(*fc_, h) : fc_->forward(h))
-          .view({-1})
-          .to(torch::kFloat);
+      return full_precision((fast() ? kernels::fast_forward(*fc_, h) : fc_->forward(h)).view({-1}));
     }
-    return torch::nn::functional::linear(h, spectral_norms_.back().normalized_weight(), fc_->bias)
-        .view({-1})
-        .to(torch::kFloat);
+    return full_precision(
+        torch::nn::functional::linear(h, spectral_norms_.back().normalized_weight(), fc_->bias)
+            .view({-1}));
   }
 
   void spectral_norm_power_iteration() override {
