@@ -74,13 +74,6 @@ TEST(Group, DISABLED_Rank) {
   if (role != nullptr) run_rank(role, std::getenv("DCGAN_TEST_OUT"));
 }
 
-// This test binary's path.
-std::string self_path() {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
-}
-
 // Starts ranks 0 and 1 of a two-rank job running `role`.
 struct TwoRanks {
   TwoRanks(const TempDir& tmp, const std::string& role, int timeout_s) {
@@ -93,7 +86,7 @@ struct TwoRanks {
               "LOCAL_RANK=" + std::to_string(r), "MASTER_ADDR=127.0.0.1",
               "MASTER_PORT=" + std::to_string(port), "DCGAN_TEST_ROLE=" + role,
               "DCGAN_TEST_OUT=" + out[r], "DCGAN_TEST_TIMEOUT=" + std::to_string(timeout_s),
-              self_path(), "--gtest_also_run_disabled_tests", "--gtest_filter=Group.DISABLED_Rank"},
+              dcgan::dist::own_program(), "--gtest_also_run_disabled_tests", "--gtest_filter=Group.DISABLED_Rank"},
           tmp / ("rank" + std::to_string(r) + ".log"));
     }
   }

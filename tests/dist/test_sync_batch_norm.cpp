@@ -94,12 +94,6 @@ TEST(SyncBatchNorm, DISABLED_Rank) {
   torch::save(got, out_path);
 }
 
-std::string self_path() {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
-}
-
 TEST(SyncBatchNorm, TwoRanksOfHalfABatchEqualOneProcessWithTheWholeBatch) {
   TempDir tmp;
   const int port = dcgan::dist::free_loopback_port();
@@ -109,7 +103,7 @@ TEST(SyncBatchNorm, TwoRanksOfHalfABatchEqualOneProcessWithTheWholeBatch) {
         std::vector<std::string>{"/usr/bin/env", "WORLD_SIZE=2", "RANK=" + std::to_string(r),
                                  "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(port),
                                  "DCGAN_TEST_OUT=" + tmp / ("rank" + std::to_string(r) + ".pt"),
-                                 self_path(), "--gtest_also_run_disabled_tests",
+                                 dcgan::dist::own_program(), "--gtest_also_run_disabled_tests",
                                  "--gtest_filter=SyncBatchNorm.DISABLED_Rank"},
         tmp / ("rank" + std::to_string(r) + ".log"));
   }
