@@ -81,12 +81,13 @@ struct TwoRanks {
     for (int r = 0; r < 2; ++r) {
       out[r] = tmp / ("rank" + std::to_string(r) + ".out");
       ranks[r] = std::make_unique<ChildProcess>(
-          std::vector<std::string>{
-              "/usr/bin/env", "WORLD_SIZE=2", "RANK=" + std::to_string(r),
-              "LOCAL_RANK=" + std::to_string(r), "MASTER_ADDR=127.0.0.1",
-              "MASTER_PORT=" + std::to_string(port), "DCGAN_TEST_ROLE=" + role,
-              "DCGAN_TEST_OUT=" + out[r], "DCGAN_TEST_TIMEOUT=" + std::to_string(timeout_s),
-              dcgan::dist::own_program(), "--gtest_also_run_disabled_tests", "--gtest_filter=Group.DISABLED_Rank"},
+          std::vector<std::string>{"/usr/bin/env", "WORLD_SIZE=2", "RANK=" + std::to_string(r),
+                                   "LOCAL_RANK=" + std::to_string(r), "MASTER_ADDR=127.0.0.1",
+                                   "MASTER_PORT=" + std::to_string(port), "DCGAN_TEST_ROLE=" + role,
+                                   "DCGAN_TEST_OUT=" + out[r],
+                                   "DCGAN_TEST_TIMEOUT=" + std::to_string(timeout_s),
+                                   dcgan::dist::own_program(), "--gtest_also_run_disabled_tests",
+                                   "--gtest_filter=Group.DISABLED_Rank"},
           tmp / ("rank" + std::to_string(r) + ".log"));
     }
   }
