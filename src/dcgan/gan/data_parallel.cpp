@@ -6,24 +6,13 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
-#include <type_traits>
 
 #include "dcgan/core/error.h"
 #include "dcgan/dist/env.h"
+#include "dcgan/kernels/adam.h"
 
 namespace dcgan::gan {
 namespace {
-
-// The optimiser's state key for a parameter: a string in LibTorch 1.x, the TensorImpl pointer
-// in newer releases (as kernels/adam.cpp).
-template <class Map>
-typename Map::key_type state_key(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  } else {
-    return p.unsafeGetTensorImpl();
-  }
-}
 
 // splitmix64's finaliser: neighbouring keys give unrelated seeds.
 uint64_t mix(uint64_t x) {
@@ -112,7 +101,7 @@ void DataParallel::broadcast_state(torch::nn::Module& module, torch::optim::Opti
     std::vector<torch::Tensor> moments;
     for (const auto& group : optimizer->param_groups()) {
       for (const auto& p : group.params()) {
-        auto it = states.find(state_key<States>(p));
+        auto it = states.find(kernels::optimizer_state_key<States>(p));
         if (it == states.end()) continue;
         auto* adam = dynamic_cast<torch::optim::AdamParamState*>(it->second.get());
         if (adam == nullptr) continue;

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <string>
-#include <type_traits>
 
 namespace dcgan::kernels {
 namespace {
@@ -30,17 +29,6 @@ void adam_update(float* __restrict param, const float* __restrict grad, float* _
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
     param[i] -= s.step_size * m / (std::sqrt(v) / s.sqrt_bias_correction2 + s.eps);
-  }
-}
-
-// The optimizer's state key for a parameter: a string in LibTorch 1.x, the TensorImpl pointer
-// in newer releases.
-template <class Map>
-typename Map::key_type state_key(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  } else {
-    return p.unsafeGetTensorImpl();
   }
 }
 
@@ -68,7 +56,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      auto key = state_key<StateMap>(p);
+      auto key = optimizer_state_key<StateMap>(p);
       auto& slot = state()[key];
       if (!slot) {
         auto fresh = std::make_unique<torch::optim::AdamParamState>();

@@ -8,9 +8,22 @@
 
 #include <torch/torch.h>
 
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace dcgan::kernels {
+
+// The key of a parameter in an optimizer's state map: a string in LibTorch 1.x, the
+// TensorImpl pointer in newer releases. Map is the optimizer's state() type.
+template <class Map>
+typename Map::key_type optimizer_state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
 
 class FusedAdam : public torch::optim::Adam {
  public:
