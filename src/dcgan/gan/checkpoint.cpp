@@ -4,13 +4,10 @@
 // (`generator_ema`) is an optional entry of format 2: files without it load as before.
 #include "dcgan/gan/checkpoint.h"
 
-#include <signal.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
 #include <sstream>
 
 #include "dcgan/core/atomic_file.h"
@@ -123,20 +120,7 @@ void set_aside_unreadable_checkpoint(const std::string& path) {
 }
 
 int remove_stale_checkpoint_temporaries(const std::string& run_dir) {
-  // atomic_write_with() names its temporaries TARGET.tmp-PID-COUNTER.
-  static const std::regex kTemporary(R"(ckpt-\d+\.pt\.tmp-(\d+)-\d+)");
-  int removed = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(fs::path(run_dir) / "checkpoints", ec)) {
-    std::smatch match;
-    const std::string name = entry.path().filename().string();
-    if (!std::regex_match(name, match, kTemporary)) continue;
-    const pid_t pid = static_cast<pid_t>(std::stoll(match[1]));
-    if (::kill(pid, 0) == 0 || errno == EPERM) continue;  // its writer may still be running
-    std::error_code ignored;
-    if (fs::remove(entry.path(), ignored)) ++removed;
-  }
-  return removed;
+  return remove_stale_temporaries((fs::path(run_dir) / "checkpoints").string());
 }
 
 void save_checkpoint(const std::string& path, const ModelConfig& model, GeneratorBase& g,
