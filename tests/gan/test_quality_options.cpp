@@ -439,6 +439,15 @@ TEST(TrainFlags, PresetsSetTheirOptionsUnlessGivenExplicitly) {
   EXPECT_EQ(quality.step.lr_g, 1e-3) << "--lr counts for --lr-g";
   EXPECT_EQ(quality.step.lr_d, 1e-3);
   EXPECT_TRUE(quality.flags_given->count("--mbstd")) << "what the preset set counts as given";
+  EXPECT_EQ(quality.batch_size, 32);
+  EXPECT_EQ(quality.precision, "auto");
+
+  TrainConfig batch;  // an explicit --batch-size wins over the preset's
+  batch.flags_given.emplace(std::set<std::string>{"--batch-size"});
+  batch.batch_size = 128;
+  apply_preset(batch, "quality");
+  EXPECT_EQ(batch.batch_size, 128);
+  EXPECT_EQ(batch.model.mbstd_group, 4);
 
   TrainConfig library;  // no flags_given: the preset sets everything it names
   apply_preset(library, "quality");
