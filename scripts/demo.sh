@@ -5,8 +5,8 @@
 # Training uses what measured best at this size (README "Quality options"): batches of 32
 # (twice the updates of 64 for the same images, about 1.2x the time), G's weight average
 # (--ema auto) and minibatch standard deviation in D (--mbstd 4). SWD x1e3 against the
-# synthetic set (dcgan eval --n 2000; real-vs-real floor 6.5): 56.7 (74.7 in an earlier run whose kernel choices differed), was 120.0 with batches
-# of 64 and neither option.
+# synthetic set (dcgan eval --n 2000; real-vs-real floor 6.5): 56.7 (74.7 in an earlier run
+# whose kernel choices differed), was 120.0 with batches of 64 and neither option.
 set -euo pipefail
 dcgan=${1:-build/dcgan}
 dir=${2:-demo}

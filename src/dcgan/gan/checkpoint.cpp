@@ -4,7 +4,6 @@
 // (`generator_ema`) is an optional entry of format 2: files without it load as before.
 #include "dcgan/gan/checkpoint.h"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>

@@ -76,8 +76,9 @@ struct TrainConfig {
 void apply_stored_flags(TrainConfig& config, const Json& stored, const std::string& checkpoint);
 
 // --preset: sets the options the preset names (batch size, precision, EMA, mbstd, loss, learning
-// rates, DiffAugment, spectral norm, R1) to its values, except those config.flags_given holds (explicit flags win;
-// --lr counts for --lr-g and --lr-d), marks the ones it set as given, and records the name.
+// rates, DiffAugment, spectral norm, R1) to its values, except those config.flags_given holds
+// (explicit flags win; --lr counts for --lr-g and --lr-d), marks the ones it set as given, and
+// records the name.
 // "recipe" is every option off (the defaults); "quality" is the combination that measured
 // best at a 15-minute budget (docs/architecture.md "Quality options"). Throws ConfigError for
 // another name.
