@@ -71,12 +71,15 @@ done
 train_one() {  # train_one SEED NAME FLAGS...
   local seed=$1 name=$2 run="$runs/$2-s$1"
   shift 2
-  [ -f "$run/summary.json" ] && return 0
+  # Only a run that ended by itself is reused: an interrupted one would have trained for less
+  # than the budget (and --max-time counts per command, so it is not resumed either).
+  [ -f "$run/.trained" ] && return 0
   rm -rf "$run"
   # shellcheck disable=SC2068
   "$dcgan" -q train --data "$data" --output-size "$size" --epochs 100000 --max-time "$budget" \
     --seed "$seed" --threads 1 --eval-every 0 --ckpt-every 100000 --keep 1 --out "$run" $@ \
     > "$run.log" 2>&1 || { echo "FAILED: $name seed $seed (see $run.log)"; return 1; }
+  touch "$run/.trained"
 }
 
 eval_one() {  # eval_one SEED NAME

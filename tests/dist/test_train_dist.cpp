@@ -2,7 +2,8 @@
 // (`dcgan train --nproc 2`): both ranks end with the same weights; a rank killed with SIGKILL
 // ends the other with one line naming it, within the --dist-timeout the test passes; a
 // checkpoint moves between 2 ranks and 1 process both ways with the position kept in images
-// seen; Ctrl-C on the launcher saves one checkpoint and exits 130. And the training step
+// seen; Ctrl-C on the launcher saves one checkpoint and exits 130; --precision auto follows
+// rank 0 (fp32 when a rank lacks native BF16). And the training step
 // itself, run by this test binary as two ranks: with synchronised BatchNorm, 2 ranks x batch B
 // compute what one process does at batch 2B on the same images and z.
 #include <gtest/gtest.h>
@@ -17,11 +18,13 @@
 
 #include "apps/cli_test_support.h"
 #include "dcgan/core/atomic_file.h"
+#include "dcgan/core/json.h"
 #include "dcgan/dist/launcher.h"
 #include "dcgan/dist/sync_batch_norm.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/data_parallel.h"
 #include "dcgan/gan/train_step.h"
+#include "dcgan/kernels/precision.h"
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -275,6 +278,105 @@ TEST(TrainDist, NcclOnACpuBuildIsAOneLineError) {
   EXPECT_FALSE(fs::exists(tmp / "run")) << "refused before anything was written";
 }
 #endif
+
+// ---------------------------------------------------------------- --precision auto in a job
+
+// The "precision: ..." line a rank logged (its decision and the reason), or "" when none.
+std::string logged_precision(const std::string& log) {
+  for (const std::string& line : lines_of(log)) {
+    const size_t at = line.find("precision: ");
+    if (at != std::string::npos) return line.substr(at + 11);
+  }
+  return "";
+}
+
+// Two ranks started by hand (as torchrun would), each with its own run folder parent and so
+// its own cache of recorded choices, where `rank0_auto` and `rank1_auto` ("bf16" or "fp32") are
+// what --precision auto finds recorded; rank 1 may also be given DNNL_MAX_CPU_ISA. Returns the
+// precision lines the two ranks logged.
+std::array<std::string, 2> auto_precision_of_a_job(const TempDir& tmp,
+                                                   const std::string& rank0_auto,
+                                                   const std::string& rank1_auto,
+                                                   const std::string& rank1_max_isa) {
+  // A one-process run records --precision auto's key (and the layers' choices) in its cache.
+  const std::string args =
+      "train --data " + shell_quote(tmp / "faces") +
+      " --output-size 32 --gf-dim 8 --df-dim 8 --z-dim 16 --batch-size 8"
+      " --threads 1 --seed 5 --eval-every 0 --precision auto --dist-timeout 20";
+  const CommandResult warm =
+      run_dcgan(args + " --max-steps 1 --out " + shell_quote(tmp / "0/warm"));
+  EXPECT_EQ(warm.exit_code, 0) << warm.output;
+  std::string choices_file;
+  for (const auto& entry : fs::directory_iterator(tmp / "0/.dcgan-cache")) {
+    if (entry.path().filename().string().rfind("kernels-", 0) == 0) choices_file = entry.path();
+  }
+  EXPECT_FALSE(choices_file.empty());
+  const dcgan::Json recorded = dcgan::read_json_file(choices_file);
+  const int port = dcgan::dist::free_loopback_port();
+  std::unique_ptr<ChildProcess> ranks[2];
+  for (int r = 0; r < 2; ++r) {
+    const std::string parent = tmp / std::to_string(r);
+    dcgan::Json choices = recorded;
+    for (auto& [key, value] : choices.items()) {
+      if (key.rfind("precision.auto ", 0) == 0)
+        value = (r == 0 ? rank0_auto : rank1_auto) + " (set by the test)";
+    }
+    fs::create_directories(parent + "/.dcgan-cache");
+    dcgan::write_json_file(parent + "/.dcgan-cache/" + fs::path(choices_file).filename().string(),
+                           choices);
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "WORLD_SIZE=2",
+                                     "RANK=" + std::to_string(r),
+                                     "LOCAL_RANK=" + std::to_string(r),
+                                     "MASTER_ADDR=127.0.0.1",
+                                     "MASTER_PORT=" + std::to_string(port)};
+    if (r == 1 && !rank1_max_isa.empty()) argv.push_back("DNNL_MAX_CPU_ISA=" + rank1_max_isa);
+    for (const std::string& a :
+         dcgan_shell_argv(args + " --max-steps 2 --out " + shell_quote(parent + "/run"))) {
+      argv.push_back(a);
+    }
+    ranks[r] = std::make_unique<ChildProcess>(argv, tmp / ("rank" + std::to_string(r) + ".log"));
+  }
+  std::array<std::string, 2> precision;
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(ranks[r]->wait_exit(seconds(120)), 0) << ranks[r]->log();
+    precision[r] = logged_precision(ranks[r]->log());
+  }
+  return precision;
+}
+
+// Each rank's --precision auto is its own timing (recorded here, so the test can make them
+// differ): the job computes in rank 0's decision.
+TEST(TrainDist, PrecisionAutoFollowsRankZero) {
+  TempDir tmp;
+  make_synth_faces(tmp / "faces", 64, 32);
+  for (const std::string rank0 : {"bf16", "fp32"}) {
+    const std::string rank1 = rank0 == "bf16" ? "fp32" : "bf16";
+    const auto precision = auto_precision_of_a_job(tmp, rank0, rank1, "");
+    // Without native BF16, auto is fp32 on every rank before any recorded timing counts.
+    const std::string expected = dcgan::kernels::native_bf16() ? rank0 : "fp32";
+    EXPECT_EQ(precision[0].rfind(expected + " (auto: ", 0), 0u) << precision[0];
+    EXPECT_EQ(precision[1].rfind(expected + " (auto: ", 0), 0u) << precision[1];
+    if (dcgan::kernels::native_bf16()) {
+      EXPECT_NE(precision[1].find("rank 0's decision"), std::string::npos) << precision[1];
+    }
+    fs::remove_all(tmp / "0");
+    fs::remove_all(tmp / "1");
+  }
+}
+
+// A rank without native BF16 (rank 1 with oneDNN held to AVX-512 without BF16) keeps the whole
+// job in fp32 even when rank 0 would run bf16.
+TEST(TrainDist, PrecisionAutoIsFp32WhenARankHasNoNativeBf16) {
+  TempDir tmp;
+  make_synth_faces(tmp / "faces", 64, 32);
+  const auto precision = auto_precision_of_a_job(tmp, "bf16", "bf16", "AVX512_CORE");
+  EXPECT_EQ(precision[0].rfind("fp32 (auto: ", 0), 0u) << precision[0];
+  EXPECT_EQ(precision[1].rfind("fp32 (auto: ", 0), 0u) << precision[1];
+  if (dcgan::kernels::native_bf16()) {
+    EXPECT_NE(precision[0].find("has no native BF16"), std::string::npos) << precision[0];
+  }
+}
 
 // ---------------------------------------------------------------- the step with --sync-bn
 

@@ -89,6 +89,7 @@ class Trainer {
   void write_report();
   void join_job();
   void agree_on_step(bool& stop_requested, bool& time_limit);
+  void agree_on_precision();
   // Only rank 0 of a data-parallel job writes the run folder; a job of one is rank 0.
   bool writes() const { return rank_ == 0; }
   std::string run_path(const std::string& relative) const {
@@ -557,6 +558,30 @@ void Trainer::join_job() {
                      << " in all" << (parallel_->sync_bn() ? ", BatchNorm over the job" : ""));
 }
 
+// --precision auto in a job: each rank timed its own iteration, and timings differ between ranks
+// (and so could the machines), yet the ranks should compute alike. All of them take rank 0's
+// decision, or fp32 when some rank has no native BF16 (oneDNN would emulate it there, slower
+// than fp32, and that rank would hold the others back).
+void Trainer::agree_on_precision() {
+  const bool bf16_here = precision_.precision == kernels::Precision::kBf16;
+  const bool rank0_bf16_vote = parallel_->rank() == 0 && bf16_here;
+  // The mean of world_size on rank 0 and 0 elsewhere is 1 exactly when rank 0 chose bf16.
+  std::vector<double> means = {rank0_bf16_vote ? double(parallel_->world_size()) : 0.0};
+  std::vector<bool> any = {!device_.is_cuda() && !kernels::native_bf16()};
+  parallel_->agree(means, any);
+  const bool rank0_bf16 = means[0] > 0.5;
+  const bool some_rank_without_bf16 = any[0];
+  if (some_rank_without_bf16 && rank0_bf16) {
+    precision_ = {kernels::Precision::kFp32,
+                  "auto: fp32, as a rank of the job has no native BF16 (rank 0 timed bf16 faster)"};
+  } else if (rank0_bf16 != bf16_here) {
+    const kernels::Precision rank0 =
+        rank0_bf16 ? kernels::Precision::kBf16 : kernels::Precision::kFp32;
+    precision_ = {rank0, std::string("auto: ") + kernels::precision_name(rank0) +
+                             ", rank 0's decision (this rank's was " + precision_.reason + ")"};
+  }
+}
+
 // Every rank's losses replaced by their mean (what is logged), and the stop decisions by
 // whether any rank took them, so that all ranks stop after the same iteration.
 void Trainer::agree_on_step(bool& stop_requested, bool& time_limit) {
@@ -641,7 +666,10 @@ TrainSummary Trainer::fit() {
     parallel_->broadcast_state(*d_, &step_->optimizer_d());
   }
   // resume_or_start() replayed the run's kernel choices, auto's decision among them.
-  if (config_.precision == "auto") precision_ = decide_precision("auto");
+  if (config_.precision == "auto") {
+    precision_ = decide_precision("auto");
+    if (parallel_->distributed()) agree_on_precision();
+  }
   warn_if_precision_switched();
   kernels::PrecisionScope precision(precision_.precision);  // until fit() returns
   DCGAN_INFO("precision: " << kernels::precision_name(precision_.precision) << " ("
