@@ -5,13 +5,17 @@
 # per second (the median of the steps after the first 5, rank 0's clock) and, for the 2-rank
 # job, the gradient all-reduce per iteration: bytes (D once, G twice) and milliseconds on rank 0,
 # which include waiting for the other rank to finish its backward pass. These are the inputs of
-# the scaling estimate in docs/architecture.md ("dist").
-# Env: BENCH_STEPS (30 iterations per run), BENCH_LIMIT (2048 faces).
+# the scaling estimate in docs/architecture.md ("dist"). Then the two ways of averaging the
+# gradients side by side, alternating (--dist-reduce buckets: all-reduces after each backward
+# pass; overlap: started during it as gradients arrive, as PyTorch's DDP), best of
+# BENCH_ROUNDS each.
+# Env: BENCH_STEPS (30 iterations per run), BENCH_LIMIT (2048 faces), BENCH_ROUNDS (2).
 set -euo pipefail
 dcgan="${DCGAN_BUILD:?set DCGAN_BUILD to the build dir}/dcgan"
 shared="${DCGAN_SHARED:?set DCGAN_SHARED to the shared data dir}"
 steps=${BENCH_STEPS:-30}
 limit=${BENCH_LIMIT:-2048}
+rounds=${BENCH_ROUNDS:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 data="$shared/data/anime-faces"
@@ -62,4 +66,22 @@ awk -v a="$one64" -v b="$one128" -v c="$two64" -v bytes="$bytes" -v ms="$ms" 'BE
   step_ms = 128 / c * 1000
   printf "all-reduce per iteration: %.2f MB in %.1f ms on rank 0 (%.0f%% of its %.0f ms iteration; %.0f MB/s)\n",
          bytes / 1e6, ms, 100 * ms / step_ms, step_ms, bytes / 1e6 / (ms / 1000)
+}'
+
+echo "--- --dist-reduce buckets vs overlap (2 ranks x 1 thread, batch 64), alternating"
+best_buckets=0
+best_overlap=0
+for ((round = 1; round <= rounds; round++)); do
+  train buckets "$steps" --batch-size 64 --threads 1 --nproc 2 --dist-reduce buckets
+  train overlap "$steps" --batch-size 64 --threads 1 --nproc 2 --dist-reduce overlap
+  b=$(median_img_per_s "$work/buckets")
+  o=$(median_img_per_s "$work/overlap")
+  printf "round %d: buckets %s img/s (all-reduce wait %.1f ms an iteration), overlap %s img/s (%.1f ms)\n" \
+    "$round" "$b" "$(summary_field "$work/buckets" allreduce_ms_per_step)" \
+    "$o" "$(summary_field "$work/overlap" allreduce_ms_per_step)"
+  best_buckets=$(awk -v a="$best_buckets" -v b="$b" 'BEGIN { print (b > a ? b : a) }')
+  best_overlap=$(awk -v a="$best_overlap" -v b="$o" 'BEGIN { print (b > a ? b : a) }')
+done
+awk -v b="$best_buckets" -v o="$best_overlap" 'BEGIN {
+  printf "best: buckets %.1f img/s, overlap %.1f img/s: overlap is %.3fx buckets\n", b, o, o / b
 }'

@@ -153,6 +153,10 @@ void setup_train(CLI::App& app) {
   cmd->add_option("--dist-timeout", c->dist.timeout_s,
                   "Seconds a rank waits for the others before it names the silent one and stops")
       ->capture_default_str();
+  cmd->add_option("--dist-reduce", c->dist.reduce,
+                  "How a job averages gradients: buckets (all-reduces after each backward pass) "
+                  "or overlap (started during the pass as gradients arrive, as PyTorch's DDP)")
+      ->capture_default_str();
   cmd->add_flag("--sync-bn", c->dist.sync_bn,
                 "BatchNorm statistics over every process's batch (default: each its own)");
   cmd->add_flag("--resume", c->resume,

@@ -1,6 +1,7 @@
 // The c10d process group over real loopback TCP, with two real processes: this test binary
 // started again as rank 0 and rank 1 (the DISABLED_Rank case, which runs only when asked to).
-// Averages, sums and broadcasts agree on both ranks, across several buckets; a rank killed with
+// Averages (after a backward pass, and overlapping one), sums and broadcasts agree on both
+// ranks, across several buckets; a rank killed with
 // SIGKILL and a rank that hangs (SIGSTOP) are each named by the survivor within the bound its
 // --dist-timeout sets. Also the launcher environment: torchrun's and Slurm's variables.
 #include <gtest/gtest.h>
@@ -25,6 +26,46 @@ using dcgan::testing::TempDir;
 
 namespace {
 
+// OverlappedAverage over a three-layer chain whose loss differs between the ranks: every
+// bucket's all-reduce starts from the hooks, before backward() returns, and the gradients end
+// as Group::average makes them; a backward pass without prepare() is left alone.
+bool overlapped_average_is_the_mean(Group& group) {
+  torch::manual_seed(3);  // the same layers on both ranks
+  torch::nn::Sequential net(torch::nn::Linear(6, 5), torch::nn::Tanh(), torch::nn::Linear(5, 4),
+                            torch::nn::Tanh(), torch::nn::Linear(4, 1));
+  const torch::Tensor x = torch::randn({3, 6}) * (group.rank() + 1);
+  dcgan::dist::OverlappedAverage overlapped(group, net->parameters(), /*bucket_bytes=*/64);
+  bool ok = overlapped.buckets() > 2;
+  auto gradients = [&] {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : net->parameters()) grads.push_back(p.grad().clone());
+    return grads;
+  };
+  net->zero_grad();
+  net->forward(x).sum().backward();
+  const std::vector<torch::Tensor> own = gradients();
+  std::vector<torch::Tensor> mean = gradients();
+  group.average(mean);
+  for (int pass = 0; pass < 2; ++pass) {  // the hooks arm again for every pass
+    net->zero_grad();
+    overlapped.prepare();
+    net->forward(x).sum().backward();
+    overlapped.finish();
+    ok = ok && overlapped.started_during_pass() == overlapped.buckets();
+    const auto grads = gradients();
+    for (size_t i = 0; i < grads.size(); ++i) ok = ok && torch::equal(grads[i], mean[i]);
+  }
+  net->zero_grad();
+  net->forward(x).sum().backward();  // not prepared: this rank's own gradients stay
+  const auto grads = gradients();
+  bool some_differ = false;  // from the mean (the last bias's gradient is the same everywhere)
+  for (size_t i = 0; i < grads.size(); ++i) {
+    ok = ok && torch::equal(grads[i], own[i]);
+    some_differ = some_differ || !torch::equal(own[i], mean[i]);
+  }
+  return ok && some_differ;
+}
+
 // What a rank does, chosen by DCGAN_TEST_ROLE; it writes "ok" or the error to DCGAN_TEST_OUT.
 void run_rank(const std::string& role, const std::string& out_path) {
   std::ofstream out(out_path);
@@ -47,6 +88,7 @@ void run_rank(const std::string& role, const std::string& out_path) {
     std::vector<torch::Tensor> weights{torch::full({4}, r * 7 + 2)};
     group.broadcast(weights);
     ok = ok && torch::allclose(weights[0], torch::full({4}, 2.0f));
+    ok = ok && overlapped_average_is_the_mean(group);
     if (role == "die" && group.rank() == 1) ::raise(SIGKILL);
     if (role == "hang" && group.rank() == 1) ::raise(SIGSTOP);
     if (role != "collectives") {

@@ -151,31 +151,37 @@ TEST(TrainDist, SyncBatchNormRunsThroughTheCli) {
       << refused.output;
 }
 
+// Either way of averaging the gradients: after the backward pass, or overlapping it (whose
+// all-reduces were started from inside backward()).
 TEST(TrainDist, AKilledRankEndsTheOtherWithOneLineNamingIt) {
-  TempDir tmp;
-  make_synth_faces(tmp / "faces", 256, 32);
-  const std::string run = tmp / "run";
-  ChildProcess launcher(
-      dcgan_shell_argv(train_args(tmp / "faces", run) + " --nproc 2 --epochs 1000 --ckpt-every 2"),
-      tmp / "train.log");
-  ASSERT_TRUE(launcher.wait_until([&] { return step_records(run) >= 4; }, seconds(120)))
-      << launcher.log();
-  const auto ranks = ranks_of(launcher.pid());
-  ASSERT_EQ(ranks.size(), 2u) << launcher.log();
-  ::kill(ranks.at(1), SIGKILL);
-  // --dist-timeout 20 s bounds the survivor's wait; a killed peer is usually seen at once.
-  const std::optional<int> code = launcher.wait_exit(seconds(60));
-  ASSERT_TRUE(code.has_value()) << "still running 60 s after the kill: " << launcher.log();
-  EXPECT_NE(*code, 0);
-  const std::string log = launcher.log();
-  const std::regex survivor_line(
-      R"(\[rank 0\] dcgan: error: distributed training: rank 1 stopped answering during [^\n]*)");
-  EXPECT_TRUE(std::regex_search(log, survivor_line)) << log;
-  EXPECT_NE(log.find("rank 1 was killed by signal 9"), std::string::npos) << log;
-  // Rank 0 wrote no checkpoint of the failed step: the newest one reads.
-  const auto checkpoints = dcgan::gan::list_checkpoints(run);
-  ASSERT_FALSE(checkpoints.empty());
-  EXPECT_NO_THROW(dcgan::gan::open_checkpoint(checkpoints.back()));
+  for (const std::string reduce : {"buckets", "overlap"}) {
+    SCOPED_TRACE("--dist-reduce " + reduce);
+    TempDir tmp;
+    make_synth_faces(tmp / "faces", 256, 32);
+    const std::string run = tmp / "run";
+    ChildProcess launcher(
+        dcgan_shell_argv(train_args(tmp / "faces", run) +
+                         " --nproc 2 --epochs 1000 --ckpt-every 2 --dist-reduce " + reduce),
+        tmp / "train.log");
+    ASSERT_TRUE(launcher.wait_until([&] { return step_records(run) >= 4; }, seconds(120)))
+        << launcher.log();
+    const auto ranks = ranks_of(launcher.pid());
+    ASSERT_EQ(ranks.size(), 2u) << launcher.log();
+    ::kill(ranks.at(1), SIGKILL);
+    // --dist-timeout 20 s bounds the survivor's wait; a killed peer is usually seen at once.
+    const std::optional<int> code = launcher.wait_exit(seconds(60));
+    ASSERT_TRUE(code.has_value()) << "still running 60 s after the kill: " << launcher.log();
+    EXPECT_NE(*code, 0);
+    const std::string log = launcher.log();
+    const std::regex survivor_line(
+        R"(\[rank 0\] dcgan: error: distributed training: rank 1 stopped answering during [^\n]*)");
+    EXPECT_TRUE(std::regex_search(log, survivor_line)) << log;
+    EXPECT_NE(log.find("rank 1 was killed by signal 9"), std::string::npos) << log;
+    // Rank 0 wrote no checkpoint of the failed step: the newest one reads.
+    const auto checkpoints = dcgan::gan::list_checkpoints(run);
+    ASSERT_FALSE(checkpoints.empty());
+    EXPECT_NO_THROW(dcgan::gan::open_checkpoint(checkpoints.back()));
+  }
 }
 
 TEST(TrainDist, ACheckpointMovesFromTwoRanksToOneProcessAndBack) {
@@ -419,8 +425,10 @@ std::vector<torch::Tensor> train_steps(int64_t first, int64_t n, dcgan::gan::Dat
   auto d = make_discriminator(tiny_model());
   GanStep step(g, d, StepConfig{});
   if (parallel != nullptr) {
+    step.set_before_backward_hook(
+        [parallel](torch::nn::Module& net) { parallel->before_backward(net); });
     step.set_gradient_hook(
-        [parallel](torch::nn::Module& net) { parallel->average_gradients(net.parameters()); });
+        [parallel](torch::nn::Module& net) { parallel->average_gradients(net); });
     if (sync_bn) {
       auto* group = parallel->group();
       const BatchNormAct sync = [group](const torch::Tensor& x, torch::nn::BatchNorm2dImpl& bn,
@@ -459,22 +467,25 @@ TEST(TrainDist, DISABLED_StepRank) {
   if (out_path == nullptr) return;
   dcgan::gan::DataParallelConfig config;
   config.sync_bn = std::string(std::getenv("DCGAN_TEST_SYNC_BN")) == "1";
+  config.reduce = std::getenv("DCGAN_TEST_REDUCE");
   dcgan::gan::DataParallel parallel(config, false);
   ASSERT_TRUE(parallel.distributed());
   torch::save(train_steps(parallel.rank() * kBatch, kBatch, &parallel, config.sync_bn), out_path);
 }
 
-// The weights of ranks 0 and 1 of a two-rank job running DISABLED_StepRank.
-std::array<std::vector<torch::Tensor>, 2> two_rank_weights(const TempDir& tmp, bool sync_bn) {
+// The weights of ranks 0 and 1 of a two-rank job running DISABLED_StepRank, averaging
+// gradients as --dist-reduce `reduce` does.
+std::array<std::vector<torch::Tensor>, 2> two_rank_weights(const TempDir& tmp, bool sync_bn,
+                                                           const std::string& reduce = "buckets") {
   const int port = dcgan::dist::free_loopback_port();
   std::unique_ptr<ChildProcess> ranks[2];
-  const std::string tag = sync_bn ? "sync" : "local";
+  const std::string tag = std::string(sync_bn ? "sync-" : "local-") + reduce;
   for (int r = 0; r < 2; ++r) {
     ranks[r] = std::make_unique<ChildProcess>(
         std::vector<std::string>{
             "/usr/bin/env", "WORLD_SIZE=2", "RANK=" + std::to_string(r), "MASTER_ADDR=127.0.0.1",
             "MASTER_PORT=" + std::to_string(port), "OMP_NUM_THREADS=1",
-            "DCGAN_TEST_SYNC_BN=" + std::string(sync_bn ? "1" : "0"),
+            "DCGAN_TEST_SYNC_BN=" + std::string(sync_bn ? "1" : "0"), "DCGAN_TEST_REDUCE=" + reduce,
             "DCGAN_TEST_OUT=" + tmp / (tag + std::to_string(r) + ".pt"), dcgan::dist::own_program(),
             "--gtest_also_run_disabled_tests", "--gtest_filter=TrainDist.DISABLED_StepRank"},
         tmp / (tag + std::to_string(r) + ".log"));
@@ -526,6 +537,20 @@ TEST(TrainDist, SyncBatchNormTwoRanksAtBatchBEqualOneProcessAtBatch2B) {
   const auto local = two_rank_weights(tmp, /*sync_bn=*/false);
   EXPECT_TRUE(identical(local[0], local[1])) << "the ranks' weights differ";
   EXPECT_GT(relative_error(local[0], whole), 100 * std::max(error, 1e-9));
+}
+
+// --dist-reduce overlap starts each bucket's all-reduce during the backward pass; each element
+// is still the same sum of the same two gradients, divided by 2: the weights are bit for bit
+// those of the all-reduces after the pass, with per-rank and with synchronised BatchNorm (whose
+// own all-reduces then interleave with the buckets' during backward).
+TEST(TrainDist, OverlappedAllReducesGiveTheWeightsOfTheAfterwardOnes) {
+  TempDir tmp;
+  for (const bool sync_bn : {false, true}) {
+    const auto after = two_rank_weights(tmp, sync_bn, "buckets");
+    const auto overlapped = two_rank_weights(tmp, sync_bn, "overlap");
+    EXPECT_TRUE(identical(overlapped[0], overlapped[1])) << "the ranks' weights differ";
+    EXPECT_TRUE(identical(overlapped[0], after[0])) << "sync_bn " << sync_bn;
+  }
 }
 
 }  // namespace

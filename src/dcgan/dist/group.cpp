@@ -9,6 +9,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -232,6 +233,107 @@ void Group::broadcast(const std::vector<torch::Tensor>& tensors, int root) {
 
 void Group::barrier() {
   collective("a barrier", [&] { return impl_->barrier(); });
+}
+
+// ------------------------------------------------------------------ OverlappedAverage
+
+struct OverlappedAverage::Bucket {
+  std::vector<size_t> members;  // indices into parameters_
+  torch::Tensor flat;           // their gradients, one after the other
+  std::vector<int64_t> offsets;
+  int ready = 0;  // members whose gradient arrived in this pass
+  c10::intrusive_ptr<c10d::Work> work;
+};
+
+OverlappedAverage::OverlappedAverage(Group& group, const std::vector<torch::Tensor>& parameters,
+                                     int64_t bucket_bytes)
+    : group_(group), parameters_(parameters) {
+  // From the last parameter back, the order backward computes them in.
+  for (size_t i = parameters.size(); i-- > 0;) {
+    const auto bytes = static_cast<int64_t>(parameters[i].nbytes());
+    if (buckets_.empty() || (!buckets_.back().members.empty() &&
+                             buckets_.back().flat.nbytes() + bytes > bucket_bytes)) {
+      buckets_.emplace_back();
+      buckets_.back().flat = torch::empty({0}, parameters[i].options());
+    }
+    Bucket& b = buckets_.back();
+    b.offsets.push_back(b.flat.numel());
+    b.members.push_back(i);
+    b.flat = torch::empty({b.flat.numel() + parameters[i].numel()}, parameters[i].options());
+    bucket_of_.resize(parameters.size());
+    bucket_of_[i] = {buckets_.size() - 1, b.members.size() - 1};
+  }
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    // A leaf's hook sees its whole gradient of the pass (uses summed) before it is stored.
+    hooks_.push_back(parameters_[i].register_hook([this, i](const torch::Tensor& grad) {
+      if (armed_) arrived(i, grad);
+      return torch::Tensor();  // the gradient unchanged
+    }));
+  }
+}
+
+OverlappedAverage::~OverlappedAverage() {
+  for (size_t i = 0; i < parameters_.size(); ++i) parameters_[i].remove_hook(hooks_[i]);
+}
+
+int OverlappedAverage::buckets() const { return static_cast<int>(buckets_.size()); }
+
+void OverlappedAverage::prepare() {
+  for (Bucket& b : buckets_) {
+    b.ready = 0;
+    b.work.reset();
+  }
+  armed_ = true;
+}
+
+void OverlappedAverage::arrived(size_t index, const torch::Tensor& grad) {
+  torch::NoGradGuard no_grad;
+  const auto [bucket, slot] = bucket_of_[index];
+  Bucket& b = buckets_[bucket];
+  b.flat.narrow(0, b.offsets[slot], grad.numel()).copy_(grad.reshape({-1}));
+  if (++b.ready == static_cast<int>(b.members.size())) launch(b);
+}
+
+void OverlappedAverage::launch(Bucket& b) {
+  std::vector<torch::Tensor> one{b.flat};
+  try {
+    b.work = group_.impl_->allreduce(one);
+  } catch (const std::exception& e) {
+    group_.fail("a gradient all-reduce", c10::GetExceptionString(e));
+  }
+}
+
+void OverlappedAverage::finish() {
+  torch::NoGradGuard no_grad;
+  armed_ = false;
+  started_during_pass_ = 0;
+  for (const Bucket& b : buckets_) started_during_pass_ += b.work ? 1 : 0;
+  group_.last_average_bytes_ = 0;
+  for (Bucket& b : buckets_) {
+    if (!b.work) {  // a member got no gradient this pass: it counts as zero on this rank
+      for (size_t k = 0; k < b.members.size(); ++k) {
+        const torch::Tensor& g = parameters_[b.members[k]].grad();
+        auto part = b.flat.narrow(0, b.offsets[k], parameters_[b.members[k]].numel());
+        if (g.defined())
+          part.copy_(g.reshape({-1}));
+        else
+          part.zero_();
+      }
+      launch(b);
+    }
+    group_.collective("a gradient all-reduce", [&] { return b.work; });
+    b.flat.div_(group_.size());
+    for (size_t k = 0; k < b.members.size(); ++k) {
+      torch::Tensor& p = parameters_[b.members[k]];
+      auto part = b.flat.narrow(0, b.offsets[k], p.numel()).view_as(p);
+      if (p.grad().defined())
+        p.mutable_grad().copy_(part);
+      else
+        p.mutable_grad() = part.clone();
+    }
+    group_.last_average_bytes_ += static_cast<int64_t>(b.flat.nbytes());
+    b.work.reset();
+  }
 }
 
 }  // namespace dcgan::dist

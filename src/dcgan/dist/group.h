@@ -56,6 +56,7 @@ class Group {
   int64_t last_average_bytes() const { return last_average_bytes_; }
 
  private:
+  friend class OverlappedAverage;  // its all-reduces are the group's collectives
   struct Impl;
   template <class Run>
   void collective(const char* what, Run run);
@@ -70,6 +71,41 @@ class Group {
   std::atomic<bool> stopping_{false};
   std::thread heartbeat_;
   int64_t last_average_bytes_ = 0;
+};
+
+// The gradients of `parameters` averaged over the ranks with the all-reduces overlapping the
+// backward pass, as PyTorch's DistributedDataParallel (its c10d Reducer) does: hooks collect
+// each gradient as backward computes it into buckets of at most `bucket_bytes` (from the last
+// parameter back, the order they arrive in) and start a bucket's all-reduce as soon as it is
+// full, while backward goes on with the earlier layers. Call prepare() right before a backward
+// pass over all of them and finish() after it: their gradients are then the ranks' mean.
+// Gradients of other backward passes (no prepare()) are left alone.
+class OverlappedAverage {
+ public:
+  OverlappedAverage(Group& group, const std::vector<torch::Tensor>& parameters,
+                    int64_t bucket_bytes);
+  ~OverlappedAverage();
+  OverlappedAverage(const OverlappedAverage&) = delete;
+  OverlappedAverage& operator=(const OverlappedAverage&) = delete;
+
+  void prepare();
+  void finish();
+  // Buckets in all, and those whose all-reduce the last pass started before it returned.
+  int buckets() const;
+  int started_during_pass() const { return started_during_pass_; }
+
+ private:
+  struct Bucket;
+  void arrived(size_t index, const torch::Tensor& grad);
+  void launch(Bucket& bucket);
+
+  Group& group_;
+  std::vector<torch::Tensor> parameters_;
+  std::vector<Bucket> buckets_;
+  std::vector<std::pair<size_t, size_t>> bucket_of_;  // parameter -> (bucket, slot in it)
+  std::vector<unsigned> hooks_;
+  bool armed_ = false;
+  int started_during_pass_ = 0;
 };
 
 }  // namespace dcgan::dist

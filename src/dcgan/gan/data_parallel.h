@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ struct DataParallelConfig {
   std::string master;            // --dist-master HOST:PORT (Slurm); "" = MASTER_ADDR/PORT
   int timeout_s = 60;            // --dist-timeout
   bool sync_bn = false;          // --sync-bn
+  // --dist-reduce: how gradients are averaged. buckets: flattened all-reduces after each
+  // backward pass (dist::Group::average); overlap: bucket all-reduces started during the
+  // backward pass as gradients arrive, as DistributedDataParallel's Reducer does
+  // (dist::OverlappedAverage).
+  std::string reduce = "buckets";
 
   void validate() const;
   // The training flags among these (not --dist-master, an address of this invocation), as
@@ -58,8 +64,12 @@ class DataParallel {
   // saved state, at any world size.
   void seed_step(uint64_t seed, int64_t step) const;
 
-  // The gradients of `parameters` replaced by their mean over the ranks.
-  void average_gradients(const std::vector<torch::Tensor>& parameters);
+  // Right before a backward pass over `net` (with --dist-reduce overlap: arms its hooks, set
+  // at the first call).
+  void before_backward(torch::nn::Module& net);
+  // After it, before the optimiser step: `net`'s gradients become their mean over the ranks
+  // (all-reduced now, or, with overlap, started during the pass and waited for now).
+  void average_gradients(torch::nn::Module& net);
   // Every rank's `module` parameters and buffers replaced by rank 0's, and the moments of
   // `optimizer` (when it has any yet: every rank must be at the same step).
   void broadcast_state(torch::nn::Module& module, torch::optim::Optimizer* optimizer);
@@ -72,7 +82,8 @@ class DataParallel {
   void barrier();
 
   // The gradient all-reduces so far: calls (one per optimiser step), bytes averaged in all,
-  // and seconds spent (including waiting for the slowest rank to get there).
+  // and seconds spent after the backward passes (including waiting for the slowest rank to
+  // get there; with overlap, what its all-reduces add to the backward passes is not in it).
   int64_t average_calls() const { return average_calls_; }
   int64_t average_bytes() const { return average_bytes_; }
   double average_seconds() const { return average_seconds_; }
@@ -83,6 +94,7 @@ class DataParallel {
   int world_size_ = 1;
   int local_rank_ = 0;
   std::unique_ptr<dist::Group> group_;
+  std::map<torch::nn::Module*, std::unique_ptr<dist::OverlappedAverage>> overlapped_;
   int64_t average_calls_ = 0;
   int64_t average_bytes_ = 0;
   double average_seconds_ = 0;

@@ -196,6 +196,7 @@ constexpr StoredFlag kStoredFlags[] = {
     // The job's shape may change: a checkpoint resumes at any number of ranks.
     {"--dist-backend", "/dist/backend", true},
     {"--dist-timeout", "/dist/timeout_s", true},
+    {"--dist-reduce", "/dist/reduce", true},  // the same mean, summed in another order
     {"--epochs", "/epochs", true},
     {"--device", "/device", true},
     {"--threads", "/threads", true},

@@ -46,7 +46,7 @@ struct TrainConfig {
   // invocation has trained this many seconds: iterations only, as time_s in metrics.jsonl
   // counts (loading, sampling, evaluation and checkpoints are not); 0 = no limit.
   double max_time_s = 0;
-  int threads = 0;    // compute threads; 0 = OMP_NUM_THREADS if set, else every core
+  int threads = 0;  // compute threads; 0 = OMP_NUM_THREADS if set, else every core
   // fp32 | bf16 | auto: what the fast layers multiply in (kernels/precision.h); config.json
   // records what ran and why.
   std::string precision = "fp32";

@@ -152,6 +152,7 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
       loss_d = loss_d + stats.r1 * (config_.r1_gamma / 2 * config_.r1_every);
       stats.r1 = stats.r1.detach();
     }
+    if (before_backward_hook_) before_backward_hook_(*d_);
     loss_d.backward();
     if (gradient_hook_) gradient_hook_(*d_);
     optimizer_d_->step();
@@ -167,6 +168,7 @@ StepStats GanStep::run(const std::vector<torch::Tensor>& real_batches,
     optimizer_g_->zero_grad();
     if (i > 0) fake = g_->forward(z);
     auto loss_g = generator_loss(d_->forward(augmented(fake)), config_.loss);
+    if (before_backward_hook_) before_backward_hook_(*g_);
     loss_g.backward();
     // Now that the reused graph is spent (LibTorch's BatchNorm saves the running statistics
     // for its backward) and before the next forward updates them again.

@@ -70,6 +70,11 @@ class GanStep {
   void set_gradient_hook(std::function<void(torch::nn::Module&)> hook) {
     gradient_hook_ = std::move(hook);
   }
+  // Called with D right before each D backward pass and with G before each G backward pass
+  // (where a job with --dist-reduce overlap arms the hooks that all-reduce during the pass).
+  void set_before_backward_hook(std::function<void(torch::nn::Module&)> hook) {
+    before_backward_hook_ = std::move(hook);
+  }
 
   torch::optim::Adam& optimizer_g() { return *optimizer_g_; }
   torch::optim::Adam& optimizer_d() { return *optimizer_d_; }
@@ -81,6 +86,7 @@ class GanStep {
   std::unique_ptr<torch::optim::Adam> optimizer_g_, optimizer_d_;
   AugmentPolicy augment_;
   std::function<void(torch::nn::Module&)> gradient_hook_;
+  std::function<void(torch::nn::Module&)> before_backward_hook_;
 
   torch::Tensor augmented(const torch::Tensor& images) const;
 };

@@ -168,8 +168,9 @@ void Trainer::build() {
   config_.step.fused_adam = config_.model.kernels == "fast";
   step_ = std::make_unique<GanStep>(g_, d_, config_.step);
   if (parallel_->distributed()) {
-    step_->set_gradient_hook(
-        [this](torch::nn::Module& net) { parallel_->average_gradients(net.parameters()); });
+    step_->set_before_backward_hook(
+        [this](torch::nn::Module& net) { parallel_->before_backward(net); });
+    step_->set_gradient_hook([this](torch::nn::Module& net) { parallel_->average_gradients(net); });
   }
   if (parallel_->sync_bn()) {
     const BatchNormAct sync = [group = parallel_->group()](const torch::Tensor& x,
