@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "dcgan/core/atomic_file.h"
+#include "dcgan/core/error.h"
 #include "dcgan/core/json.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/vision/synth_faces.h"
@@ -158,6 +159,41 @@ TEST(TrainResume, UnreadableNewestCheckpointFallsBackAndNoneReadableIsAnError) {
   EXPECT_NE(refused.output.find("none of the"), std::string::npos) << refused.output;
   EXPECT_EQ(list_checkpoints(run), after);
   EXPECT_EQ(dcgan::read_json_file(run + "/summary.json")["steps"], 10) << "nothing trained";
+}
+
+// A flipped bit inside the file (here in the middle: weights are most of it) loads without a
+// word in LibTorch's zip reader, as another weight. The checksum after the zip refuses it, and
+// the resume falls back to the checkpoint before; a file from before the checksum still loads.
+TEST(TrainResume, AFlippedBitIsCaughtByTheChecksum) {
+  TempDir tmp;
+  const std::string faces = make_faces(tmp / "faces", 40, 16);
+  const std::string run = tmp / "run";
+  ASSERT_EQ(
+      run_dcgan(tiny(faces, run) + "--epochs 2 --ckpt-every 2 --max-steps 4 --keep 3").exit_code,
+      0);
+  const auto before = list_checkpoints(run);  // steps 2 and 4
+  ASSERT_EQ(before.size(), 2u);
+  const std::string newest = before.back();
+  std::string bytes = dcgan::read_file(newest);
+  const std::string intact = bytes;
+  bytes[bytes.size() / 2] ^= 0x10;
+  dcgan::atomic_write(newest, bytes);
+  try {
+    dcgan::gan::open_checkpoint(newest);
+    ADD_FAILURE() << "a flipped bit was not noticed";
+  } catch (const dcgan::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+  // Without the 16-byte checksum trailer: a checkpoint as written before it, read unchecked.
+  const std::string old = tmp / "old.pt";
+  dcgan::atomic_write(old, intact.substr(0, intact.size() - 16));
+  EXPECT_NO_THROW(dcgan::gan::open_checkpoint(old));
+
+  CommandResult resumed = run_dcgan("train --out '" + run + "' --resume --max-steps 6");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find(newest), std::string::npos) << "the warning names the file";
+  EXPECT_TRUE(fs::exists(newest + ".unreadable"));
+  EXPECT_EQ(dcgan::read_json_file(run + "/summary.json")["steps"], 6);
 }
 
 TEST(TrainResume, TemporariesOfAKilledWriterAreRemoved) {

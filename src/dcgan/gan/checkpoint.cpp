@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -19,6 +20,58 @@ namespace dcgan::gan {
 namespace {
 
 constexpr int64_t kFormatVersion = 2;
+
+// LibTorch's zip reader checks the archive's structure but not the bytes of its records: a
+// flipped bit in a weight loads as a different weight. So the file ends, after the zip, with
+// this 8-byte mark and a 64-bit checksum of everything before it (zip readers find their
+// directory by searching back from the end and skip what follows it). Files without the mark
+// (written before it) load unchecked.
+constexpr char kChecksumMark[8] = {'d', 'c', 'g', 'a', 'n', 's', 'u', 'm'};
+constexpr size_t kTrailerBytes = sizeof kChecksumMark + sizeof(uint64_t);
+
+// FNV-1a over 64-bit words (then the last bytes): any one changed word changes the result, as
+// every step is a bijection of the state; several GB/s, which a 100 MB checkpoint needs.
+uint64_t checksum(std::string_view bytes) {
+  uint64_t hash = 0xCBF29CE484222325ull;
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    hash = (hash ^ word) * 0x100000001B3ull;
+    hash ^= hash >> 29;
+  }
+  for (; i < bytes.size(); ++i) {
+    hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 0x100000001B3ull;
+  }
+  return hash;
+}
+
+std::string with_checksum(std::string zip) {
+  const uint64_t sum = checksum(zip);
+  zip.append(kChecksumMark, sizeof kChecksumMark);
+  for (int b = 0; b < 8; ++b) zip.push_back(static_cast<char>((sum >> (8 * b)) & 0xFF));
+  return zip;
+}
+
+// The zip part of a checkpoint file's bytes, after checking its checksum when it has one.
+std::string_view verified_zip(std::string_view file, const std::string& path) {
+  if (file.size() < kTrailerBytes ||
+      file.substr(file.size() - kTrailerBytes, sizeof kChecksumMark) !=
+          std::string_view(kChecksumMark, sizeof kChecksumMark)) {
+    return file;
+  }
+  const std::string_view zip = file.substr(0, file.size() - kTrailerBytes);
+  uint64_t stored = 0;
+  for (int b = 0; b < 8; ++b) {
+    stored |= uint64_t(static_cast<unsigned char>(file[file.size() - 8 + b])) << (8 * b);
+  }
+  if (checksum(zip) != stored) {
+    throw DataError("checkpoint " + path +
+                    " is corrupt: its checksum does not match its contents (a damaged disk or "
+                    "copy); use an earlier checkpoint");
+  }
+  return zip;
+}
 
 torch::Tensor scalar(int64_t v) { return torch::tensor({v}, torch::kInt64); }
 int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
@@ -169,15 +222,18 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
   // its destructor, where a full disk's error terminated the process and left a temporary.
   std::ostringstream bytes;
   archive.save_to(bytes);
-  atomic_write(path, bytes.str());
+  atomic_write(path, with_checksum(bytes.str()));
 }
 
 OpenedCheckpoint open_checkpoint(const std::string& path) {
   if (!fs::exists(path)) throw IoError("checkpoint " + path + " does not exist");
   OpenedCheckpoint opened;
   opened.path = path;
+  const std::string file = read_file(path);
+  const std::string_view zip = verified_zip(file, path);
   try {
-    opened.archive.load_from(path);
+    // The archive holds its tensors once loaded: the bytes need not outlive this call.
+    opened.archive.load_from(zip.data(), zip.size());
   } catch (const c10::Error& e) {
     throw DataError("checkpoint " + path + " is corrupt or not a dcgan checkpoint: " +
                     std::string(e.what_without_backtrace()));

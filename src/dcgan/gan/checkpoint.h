@@ -4,7 +4,8 @@
 // so far, the run's training flags (to refuse a resume that would change them), the oneDNN kernel
 // choices, and the model config (to refuse a checkpoint of another architecture with a clear
 // message). Files are written atomically and only with finite values, so kill -9 at any moment or a
-// diverging step leaves the previous checkpoint intact and loadable.
+// diverging step leaves the previous checkpoint intact and loadable; a checksum after the zip
+// catches bytes damaged later (a disk, a copy), which LibTorch's reader would load as they are.
 #pragma once
 
 #include <torch/torch.h>
