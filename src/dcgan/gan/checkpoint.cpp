@@ -46,13 +46,6 @@ uint64_t checksum(std::string_view bytes) {
   return hash;
 }
 
-std::string with_checksum(std::string zip) {
-  const uint64_t sum = checksum(zip);
-  zip.append(kChecksumMark, sizeof kChecksumMark);
-  for (int b = 0; b < 8; ++b) zip.push_back(static_cast<char>((sum >> (8 * b)) & 0xFF));
-  return zip;
-}
-
 // The zip part of a checkpoint file's bytes, after checking its checksum when it has one.
 std::string_view verified_zip(std::string_view file, const std::string& path) {
   if (file.size() < kTrailerBytes ||
@@ -120,6 +113,13 @@ std::string first_non_finite_in(const std::string& what, torch::optim::Optimizer
 }
 
 }  // namespace
+
+std::string with_checksum(std::string zip) {
+  const uint64_t sum = checksum(zip);
+  zip.append(kChecksumMark, sizeof kChecksumMark);
+  for (int b = 0; b < 8; ++b) zip.push_back(static_cast<char>((sum >> (8 * b)) & 0xFF));
+  return zip;
+}
 
 std::string first_non_finite(torch::nn::Module& g, torch::nn::Module& d,
                              torch::optim::Optimizer* optimizer_g,

@@ -41,6 +41,10 @@ struct OpenedCheckpoint {
   Json train_flags;  // null when the file predates stored flags
 };
 
+// A checkpoint file's bytes: the zip LibTorch wrote, then the mark and checksum that
+// open_checkpoint verifies (also for the fuzz harness, whose mutated zips must pass it).
+std::string with_checksum(std::string zip);
+
 // Saves to `path` atomically. Optimizers may be null (then not saved: sampling-only export);
 // `g_average` (--ema's averaged G) is saved as `generator_ema` when given.
 // Throws TrainingDiverged, writing nothing, when a weight, buffer or Adam moment is NaN/Inf.
