@@ -18,6 +18,10 @@ TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCG
 # `make fuzz-run FUZZ_SECONDS=30` runs each on its corpus for that long.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
+# `make fuzz-torch`: the harness of the checkpoint loader, which needs the LibTorch libraries
+# (gan, kernels, data, ...) built with clang and instrumented too, in its own build;
+# `make fuzz-run-torch` runs it for FUZZ_SECONDS.
+FUZZ_TORCH_BUILD ?= build-fuzz-torch
 
 # `make test-sanitize`: the tests of the libraries without LibTorch (core, vision, crawl,
 # report) built with AddressSanitizer + UndefinedBehaviorSanitizer in $(ASAN_BUILD) and run
@@ -40,6 +44,7 @@ SANITIZE_ENV = $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 TSAN_REGEX = ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
 
 .PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run \
+	fuzz-torch fuzz-run-torch \
   test-sanitize kill-trials
 
 all: build
@@ -78,6 +83,16 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 
 fuzz-run: fuzz
 	fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+$(FUZZ_TORCH_BUILD)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_TORCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
+
+fuzz-torch: deps $(FUZZ_TORCH_BUILD)/build.ninja
+	$(LOCK) cmake --build $(FUZZ_TORCH_BUILD) --target fuzz_checkpoint
+
+fuzz-run-torch: fuzz-torch
+	fuzz/run_fuzzers.sh $(FUZZ_TORCH_BUILD) $(FUZZ_SECONDS) fuzz_checkpoint
 
 $(ASAN_BUILD)/build.ninja:
 	$(SANITIZE_CMAKE) -B $(ASAN_BUILD) -DDCGAN_SANITIZE=address,undefined

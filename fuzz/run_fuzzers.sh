@@ -4,7 +4,10 @@
 # (the repository's seeds are never written to). A crash, leak, sanitizer report, timeout or
 # out-of-memory leaves its input in BUILD/fuzz-artifacts/ and fails the script at the end.
 # usage: fuzz/run_fuzzers.sh BUILD SECONDS [harness...]   (default: every harness)
-# FUZZ_FLAGS adds libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=65536 for inputs larger than 4 kB.
+# FUZZ_FLAGS adds libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=65536 for inputs larger than 4 kB;
+# fuzz/options/<harness>.flags holds a harness's own. fuzz_checkpoint needs the LibTorch
+# libraries: a DCGAN_FUZZ_ONLY build (`make fuzz`) has no such harness and says so; `make
+# fuzz-run-torch` runs it.
 set -uo pipefail
 
 build=${1:?usage: run_fuzzers.sh BUILD SECONDS [harness...]}
@@ -16,8 +19,14 @@ if [ $# -eq 0 ]; then
 fi
 
 failed=()
+ran=0
 for harness in "$@"; do
   binary=$build/fuzz/$harness
+  if [ ! -x "$binary" ] && [ "$harness" = fuzz_checkpoint ] &&
+     grep -q '^DCGAN_FUZZ_ONLY:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+    echo "run_fuzzers: $harness not run: this DCGAN_FUZZ_ONLY build has no LibTorch parts (make fuzz-run-torch)"
+    continue
+  fi
   if [ ! -x "$binary" ]; then
     echo "run_fuzzers: $binary is missing (make fuzz builds it)" >&2
     failed+=("$harness")
@@ -28,10 +37,13 @@ for harness in "$@"; do
   mkdir -p "$corpus" "$artifacts"
   dict=()
   [ -f "$here/dict/$harness.dict" ] && dict=(-dict="$here/dict/$harness.dict")
+  own_flags=()
+  [ -f "$here/options/$harness.flags" ] && read -r -a own_flags < "$here/options/$harness.flags"
+  ran=$((ran + 1))
   echo "run_fuzzers: $harness for $seconds s"
   # -timeout: one input taking longer is a finding (a hang); -rss_limit_mb: so is a blow-up.
   if "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/$harness-" "${dict[@]}" ${FUZZ_FLAGS:-} \
+      -artifact_prefix="$artifacts/$harness-" "${dict[@]}" "${own_flags[@]}" ${FUZZ_FLAGS:-} \
       "$corpus" "$here/corpus/$harness" \
       >"$build/fuzz-$harness.log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^Done' "$build/fuzz-$harness.log" | tr '\n' ' '
@@ -47,4 +59,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "run_fuzzers: failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "run_fuzzers: $# harnesses, $seconds s each, no findings"
+echo "run_fuzzers: $ran harnesses, $seconds s each, no findings"

@@ -196,6 +196,30 @@ TEST(TrainResume, AFlippedBitIsCaughtByTheChecksum) {
   EXPECT_EQ(dcgan::read_json_file(run + "/summary.json")["steps"], 6);
 }
 
+// The archive's TorchScript code records are parsed by LibTorch, which throws
+// std::runtime_error (not c10::Error) for a syntax error: it used to escape the loader and end
+// the process in std::terminate (found by fuzz/fuzz_checkpoint). A checksum that matches the
+// damaged zip (as a file written so would have) lets the damage reach that parser.
+TEST(TrainResume, ADamagedCodeRecordIsADataErrorNotACrash) {
+  TempDir tmp;
+  const std::string faces = make_faces(tmp / "faces", 40, 16);
+  const std::string run = tmp / "run";
+  ASSERT_EQ(run_dcgan(tiny(faces, run) + "--max-steps 1").exit_code, 0);
+  const std::string file = dcgan::read_file(list_checkpoints(run).back());
+  std::string zip = file.substr(0, file.size() - 16);
+  const size_t at = zip.find("class Module(");
+  ASSERT_NE(at, std::string::npos) << "the archive has no code record";
+  zip[at + 6] = '1';  // "class 1odule(": a number where a name must be
+  const std::string damaged = tmp / "damaged.pt";
+  dcgan::atomic_write(damaged, with_checksum(zip));
+  try {
+    open_checkpoint(damaged);
+    ADD_FAILURE() << "the damaged code record was accepted";
+  } catch (const dcgan::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("is corrupt"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainResume, TemporariesOfAKilledWriterAreRemoved) {
   TempDir tmp;
   const std::string faces = make_faces(tmp / "faces", 40, 16);

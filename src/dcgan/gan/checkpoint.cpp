@@ -73,6 +73,14 @@ int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key
   return t.item<int64_t>();
 }
 
+// What LibTorch's reader threw, in one line: c10::Error without its backtrace, or another
+// exception (its TorchScript parser throws std::runtime_error on a damaged code record).
+std::string libtorch_error_text(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  const std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
+  return text.substr(0, text.find('\n'));
+}
+
 // A JSON document stored as a string value; null when absent.
 Json read_json_value(torch::serialize::InputArchive& archive, const std::string& key,
                      const std::string& path) {
@@ -234,9 +242,9 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
   try {
     // The archive holds its tensors once loaded: the bytes need not outlive this call.
     opened.archive.load_from(zip.data(), zip.size());
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path + " is corrupt or not a dcgan checkpoint: " +
-                    std::string(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    throw DataError("checkpoint " + path +
+                    " is corrupt or not a dcgan checkpoint: " + libtorch_error_text(e));
   }
   const Json model = read_json_value(opened.archive, "model_config", path);
   if (!model.is_object()) {
@@ -291,9 +299,8 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
     state.time_s = time.item<double>();
     archive.try_read("rng_state", state.rng_state);
     archive.read("sample_z", state.sample_z);
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + path +
-                    " is incomplete or corrupt: " + std::string(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    throw DataError("checkpoint " + path + " is incomplete or corrupt: " + libtorch_error_text(e));
   }
   state.train_flags = checkpoint.train_flags;
   const Json choices = read_json_value(archive, "kernel_choices", path);
@@ -307,9 +314,9 @@ bool load_generator_average(const OpenedCheckpoint& checkpoint, GeneratorBase& g
   try {
     if (!archive.try_read("generator_ema", average_archive)) return false;
     g.load(average_archive);
-  } catch (const c10::Error& e) {
-    throw DataError("checkpoint " + checkpoint.path + ": the averaged generator is corrupt: " +
-                    std::string(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    throw DataError("checkpoint " + checkpoint.path +
+                    ": the averaged generator is corrupt: " + libtorch_error_text(e));
   }
   return true;
 }

@@ -35,6 +35,14 @@ struct TrainingState {
 
 // A checkpoint file read whole into memory and checked to be a dcgan checkpoint.
 struct OpenedCheckpoint {
+  // Move-only, as its archive is (said explicitly: clang cannot derive std::optional's copy
+  // from InputArchive's implicit one).
+  OpenedCheckpoint() = default;
+  OpenedCheckpoint(OpenedCheckpoint&&) = default;
+  OpenedCheckpoint& operator=(OpenedCheckpoint&&) = default;
+  OpenedCheckpoint(const OpenedCheckpoint&) = delete;
+  OpenedCheckpoint& operator=(const OpenedCheckpoint&) = delete;
+
   std::string path;
   torch::serialize::InputArchive archive;
   ModelConfig model;
