@@ -19,7 +19,8 @@ TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCG
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 # `make fuzz-torch`: the harness of the checkpoint loader, which needs the LibTorch libraries
-# (gan, kernels, data, ...) built with clang and instrumented too, in its own build;
+# (gan, kernels, data, ...) built with clang and instrumented too (UBSan; see
+# fuzz/sanitizer_flags.cmake), in its own build;
 # `make fuzz-run-torch` runs it for FUZZ_SECONDS.
 FUZZ_TORCH_BUILD ?= build-fuzz-torch
 
@@ -86,7 +87,8 @@ fuzz-run: fuzz
 
 $(FUZZ_TORCH_BUILD)/build.ninja:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_TORCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
+	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF -DDCGAN_FUZZ_SANITIZERS=undefined \
+	  -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
 
 fuzz-torch: deps $(FUZZ_TORCH_BUILD)/build.ninja
 	$(LOCK) cmake --build $(FUZZ_TORCH_BUILD) --target fuzz_checkpoint

@@ -4,7 +4,11 @@
 // the checksum do); 1, the rest with a valid checksum trailer appended, so that mutated zips
 // reach LibTorch's reader through the checked path. Invariants: open_checkpoint returns or
 // throws DataError / IoError; a file that opens and declares a small model loads into it or
-// throws DataError. Needs the LibTorch build (not DCGAN_FUZZ_ONLY).
+// throws DataError. Needs the LibTorch build (not DCGAN_FUZZ_ONLY), built with UBSan only
+// (fuzz/sanitizer_flags.cmake says why).
+// Findings fixed: a std::runtime_error of LibTorch's TorchScript parser (a damaged code
+// record) and a std::bad_alloc (a damaged pickle memo index: a 64 GB table) escaped the loader
+// (std::terminate); both are DataErrors now (tests/gan/test_train_resume.cpp).
 #include "dcgan/core/error.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/models.h"
