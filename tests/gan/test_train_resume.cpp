@@ -129,13 +129,18 @@ TEST(TrainResume, AFolderThatLostImagesStillEndsTheEpoch) {
   EXPECT_TRUE(fs::exists(run + "/samples/epoch-0002.png"));
 }
 
-TEST(TrainResume, UnreadableNewestCheckpointFallsBackAndNoneReadableIsAnError) {
-  TempDir tmp;
+// A tiny run trained into TMP/run on 40 faces of 16 px with `flags`; returns its folder.
+std::string trained_run(const TempDir& tmp, const std::string& flags) {
   const std::string faces = make_faces(tmp / "faces", 40, 16);
   const std::string run = tmp / "run";
-  ASSERT_EQ(
-      run_dcgan(tiny(faces, run) + "--epochs 2 --ckpt-every 2 --max-steps 6 --keep 3").exit_code,
-      0);
+  const CommandResult trained = run_dcgan(tiny(faces, run) + flags);
+  EXPECT_EQ(trained.exit_code, 0) << trained.output;
+  return run;
+}
+
+TEST(TrainResume, UnreadableNewestCheckpointFallsBackAndNoneReadableIsAnError) {
+  TempDir tmp;
+  const std::string run = trained_run(tmp, "--epochs 2 --ckpt-every 2 --max-steps 6 --keep 3");
   auto before = list_checkpoints(run);  // steps 2, 4, 5 (epoch end), 6
   ASSERT_EQ(before.size(), 3u);
   const std::string newest = before.back();
@@ -166,11 +171,7 @@ TEST(TrainResume, UnreadableNewestCheckpointFallsBackAndNoneReadableIsAnError) {
 // the resume falls back to the checkpoint before; a file from before the checksum still loads.
 TEST(TrainResume, AFlippedBitIsCaughtByTheChecksum) {
   TempDir tmp;
-  const std::string faces = make_faces(tmp / "faces", 40, 16);
-  const std::string run = tmp / "run";
-  ASSERT_EQ(
-      run_dcgan(tiny(faces, run) + "--epochs 2 --ckpt-every 2 --max-steps 4 --keep 3").exit_code,
-      0);
+  const std::string run = trained_run(tmp, "--epochs 2 --ckpt-every 2 --max-steps 4 --keep 3");
   const auto before = list_checkpoints(run);  // steps 2 and 4
   ASSERT_EQ(before.size(), 2u);
   const std::string newest = before.back();
@@ -202,9 +203,7 @@ TEST(TrainResume, AFlippedBitIsCaughtByTheChecksum) {
 // damaged zip (as a file written so would have) lets the damage reach that parser.
 TEST(TrainResume, ADamagedCodeRecordIsADataErrorNotACrash) {
   TempDir tmp;
-  const std::string faces = make_faces(tmp / "faces", 40, 16);
-  const std::string run = tmp / "run";
-  ASSERT_EQ(run_dcgan(tiny(faces, run) + "--max-steps 1").exit_code, 0);
+  const std::string run = trained_run(tmp, "--max-steps 1");
   const std::string file = dcgan::read_file(list_checkpoints(run).back());
   std::string zip = file.substr(0, file.size() - 16);
   const size_t at = zip.find("class Module(");
