@@ -8,7 +8,10 @@
 // (fuzz/sanitizer_flags.cmake says why).
 // Findings fixed: a std::runtime_error of LibTorch's TorchScript parser (a damaged code
 // record) and a std::bad_alloc (a damaged pickle memo index: a 64 GB table) escaped the loader
-// (std::terminate); both are DataErrors now (tests/gan/test_train_resume.cpp).
+// (std::terminate); both are DataErrors now (tests/gan/test_train_resume.cpp). Not fixable
+// here: SEGVs inside LibTorch 1.13's TorchScript parser (ScriptTypeParser::parseClassConstant)
+// on damaged code records, which mode 1 reaches within minutes; the checksum keeps damaged
+// files (mode 0) away from it.
 #include "dcgan/core/error.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/models.h"
