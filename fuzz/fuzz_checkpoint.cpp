@@ -10,8 +10,8 @@
 // record) and a std::bad_alloc (a damaged pickle memo index: a 64 GB table) escaped the loader
 // (std::terminate); both are DataErrors now (tests/gan/test_train_resume.cpp). Not fixable
 // here: SEGVs inside LibTorch 1.13's TorchScript parser (ScriptTypeParser::parseClassConstant)
-// on damaged code records, which mode 1 reaches within minutes; the checksum keeps damaged
-// files (mode 0) away from it.
+// on damaged code records, reached within minutes through mode 1 and through files without
+// the checksum mark; a damaged checkpoint written with the mark never gets there.
 #include "dcgan/core/error.h"
 #include "dcgan/gan/checkpoint.h"
 #include "dcgan/gan/models.h"
