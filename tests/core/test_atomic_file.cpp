@@ -1,7 +1,6 @@
 // atomic_write: content lands whole, replaces the old file, and leaves no temporary behind,
 // also when the writer throws half-way; the temporaries of a killed writer are cleaned up.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "support/test_support.h"
 
 namespace fs = std::filesystem;
+using dcgan::testing::dead_pid;
 using dcgan::testing::TempDir;
 
 namespace {
@@ -64,14 +64,6 @@ TEST(AtomicFile, ReadMissingFileNamesIt) {
   } catch (const dcgan::IoError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/input.bin"), std::string::npos);
   }
-}
-
-// A process that has ended (reaped, so its PID is free).
-pid_t dead_pid() {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(0);
-  ::waitpid(pid, nullptr, 0);
-  return pid;
 }
 
 // A writer killed mid-write leaves NAME.tmp-PID-N; a later run removes those of dead PIDs, in

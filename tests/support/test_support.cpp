@@ -227,4 +227,11 @@ std::vector<std::string> dcgan_argv(const std::vector<std::string>& args) {
   return argv;
 }
 
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
 }  // namespace dcgan::testing

@@ -91,6 +91,10 @@ class ChildProcess {
 // `dcgan args...` as a ChildProcess.
 std::vector<std::string> dcgan_argv(const std::vector<std::string>& args);
 
+// The PID of a process that has ended and been reaped: it runs nothing (for the temporaries
+// NAME.tmp-PID-N a killed writer leaves).
+pid_t dead_pid();
+
 }  // namespace dcgan::testing
 
 // Evaluates to the shared folder path, or skips (fails when required) the current test.

@@ -2,7 +2,6 @@
 // re-runs (which remove a killed run's unfinished crops), box filters, gray and alpha sources,
 // and results independent of the thread count.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -48,10 +47,8 @@ TEST(CropPipeline, ARunRemovesTheUnfinishedCropsOfAKilledOne) {
   const std::string shared = DCGAN_SHARED_OR_SKIP();
   TempDir in, out;
   copy_illustrations(shared, in.path(), {dcgan::testing::read_expected_boxes().begin()->first});
-  const pid_t killed = ::fork();  // a process that has ended: its PID runs nothing
-  if (killed == 0) ::_exit(0);
-  ::waitpid(killed, nullptr, 0);
-  const std::string unfinished = out / ("x-0.jpg.tmp-" + std::to_string(killed) + "-3");
+  const std::string unfinished =
+      out / ("x-0.jpg.tmp-" + std::to_string(dcgan::testing::dead_pid()) + "-3");
   dcgan::atomic_write(unfinished, "half a JPEG");
   run_crop(crop_config(shared, in.path(), out.path()));
   EXPECT_FALSE(fs::exists(unfinished));

@@ -154,6 +154,23 @@ TEST(Prepare, StaleNamesThatLeaveTheOutputFolderAreNotDeleted) {
   EXPECT_TRUE(fs::exists(set + "/a.png"));
 }
 
+// A prepare killed while writing leaves IMAGE.tmp-PID-N, which the next run removes.
+TEST(Prepare, ARunRemovesTheUnfinishedImagesOfAKilledOne) {
+  TempDir crops, set;
+  write_plain(crops / "a.png", {10, 20, 200});
+  const std::string unfinished =
+      set / ("a.png.tmp-" + std::to_string(dcgan::testing::dead_pid()) + "-0");
+  dcgan::atomic_write(unfinished, "half a PNG");
+  PrepareConfig config;
+  config.in_dir = crops.path();
+  config.out_dir = set.path();
+  config.size = 16;
+  config.threads = 1;
+  EXPECT_EQ(run_prepare(config).kept, 1);
+  EXPECT_FALSE(fs::exists(unfinished));
+  EXPECT_TRUE(fs::exists(set / "a.png"));
+}
+
 TEST(Prepare, InputsThatFlattenToOneNameGetDistinctOutputs) {
   // a.jpg and a.png both become a.png; x__y/z.png and x/y__z.png both become x__y__z.png.
   TempDir crops;

@@ -1,5 +1,6 @@
 // The synthetic demo set: deterministic per seed, different across seeds, varied (no
-// duplicates among 1,000 faces, mean pairwise distance well above zero), and written whole.
+// duplicates among 1,000 faces, mean pairwise distance well above zero), written whole, and
+// the unfinished images of a killed run removed.
 #include "dcgan/vision/synth_faces.h"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,20 @@ TEST(SynthFaces, ThousandFacesAreVariedAndDistinct) {
     cv::meanStdDev(faces[i], mean, stddev);
     EXPECT_GT(stddev[0] + stddev[1] + stddev[2], 30.0) << i;
   }
+}
+
+// A synth killed while writing leaves IMAGE.tmp-PID-N, which the next run removes.
+TEST(SynthFaces, ARunRemovesTheUnfinishedImagesOfAKilledOne) {
+  TempDir out;
+  const std::string unfinished =
+      out / ("face-0.png.tmp-" + std::to_string(dcgan::testing::dead_pid()) + "-0");
+  dcgan::atomic_write(unfinished, "half a PNG");
+  SynthConfig config;
+  config.n = 4;
+  config.size = 32;
+  config.out_dir = out.path();
+  write_synth_set(config);
+  EXPECT_FALSE(std::filesystem::exists(unfinished));
 }
 
 TEST(SynthFaces, WritesSetByteIdenticalForSameSeed) {

@@ -243,6 +243,10 @@ PrepareSummary run_prepare(const PrepareConfig& config) {
   }
 
   ensure_dir(config.out_dir);
+  // A prepare killed mid-write left IMAGE.tmp-PID-N files; no marker lists them.
+  if (const int stale = remove_stale_temporaries(config.out_dir)) {
+    DCGAN_INFO("removed " << stale << " unfinished images of a killed prepare");
+  }
   remove_stale_outputs(config.out_dir, kept_files);
   run_stage("prepare: write", static_cast<int64_t>(kept.size()), threads, [&](int64_t k) {
     const cv::Mat image = load_input_image(path_of(kept[k]), config.max_pixels);

@@ -18,6 +18,7 @@
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "dcgan/core/json.h"
+#include "dcgan/core/log.h"
 #include "dcgan/core/progress.h"
 #include "dcgan/core/version.h"
 #include "dcgan/vision/image_io.h"
@@ -431,6 +432,10 @@ SynthSummary write_synth_set(const SynthConfig& config) {
     fs::remove(marker);
   }
   ensure_dir(config.out_dir);
+  // A synth killed mid-write left IMAGE.tmp-PID-N files.
+  if (const int stale = remove_stale_temporaries(config.out_dir)) {
+    DCGAN_INFO("removed " << stale << " unfinished images of a killed synth");
+  }
   auto start = std::chrono::steady_clock::now();
   ProgressBar progress("synth", config.n, "img");
   std::atomic<int64_t> next{0}, done{0};
