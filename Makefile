@@ -36,6 +36,17 @@ SANITIZE_LABELS ?= unit
 TSAN_TESTS ?= test_crawl_crawler test_crawl_http_client test_crawl_rate_limiter \
   test_crawl_part_file test_vision_crop_pipeline test_vision_crop_dedupe test_vision_prepare \
   test_vision_synth_faces test_vision_face_detector
+# `make test-sanitize-torch`: the same for the libraries with LibTorch (kernels, dist, data,
+# metrics, gan, serve; LibTorch itself is not instrumented): their library tests with ASan +
+# UBSan in $(ASAN_TORCH_BUILD), the data set decoder's threads with TSan in $(TSAN_TORCH_BUILD).
+ASAN_TORCH_BUILD ?= build-asan-torch
+TSAN_TORCH_BUILD ?= build-tsan-torch
+ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_batch_norm \
+  test_kernels_adam test_kernels_bf16 test_kernels_precision test_dist_group \
+  test_dist_sync_batch_norm test_data_image_set test_metrics_swd test_metrics_ms_ssim \
+  test_metrics_nearest test_metrics_eval_report test_gan_models test_gan_fast_models \
+  test_gan_train_step test_gan_quality_options test_serve_directions test_serve_api
+TSAN_TORCH_TESTS ?= test_data_image_set
 LOCK ?=
 SANITIZE_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDCGAN_TORCH_FREE=ON -DDCGAN_BUILD_BENCH=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
@@ -44,9 +55,14 @@ SANITIZE_ENV = $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   LSAN_OPTIONS=suppressions=$(abspath tests/sanitize/lsan.supp) \
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath tests/sanitize/tsan.supp)
 TSAN_REGEX = ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
+ASAN_TORCH_REGEX = ^($(shell echo $(ASAN_TORCH_TESTS) | tr ' ' '|'))$$
+TSAN_TORCH_REGEX = ^($(shell echo $(TSAN_TORCH_TESTS) | tr ' ' '|'))$$
+# The builds with LibTorch: as SANITIZE_CMAKE without DCGAN_TORCH_FREE.
+SANITIZE_TORCH_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DDCGAN_BUILD_BENCH=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
 
 .PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run \
-	fuzz-torch fuzz-run-torch \
+	fuzz-torch fuzz-run-torch test-sanitize-torch \
   test-sanitize kill-trials
 
 all: build
@@ -109,6 +125,20 @@ test-sanitize: configure $(ASAN_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
 	cd $(ASAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) -L '$(SANITIZE_LABELS)'
 	$(LOCK) cmake --build $(TSAN_BUILD) --target $(TSAN_TESTS)
 	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_REGEX)'
+
+$(ASAN_TORCH_BUILD)/build.ninja:
+	$(SANITIZE_TORCH_CMAKE) -B $(ASAN_TORCH_BUILD) -DDCGAN_SANITIZE=address,undefined
+
+$(TSAN_TORCH_BUILD)/build.ninja:
+	$(SANITIZE_TORCH_CMAKE) -B $(TSAN_TORCH_BUILD) -DDCGAN_SANITIZE=thread
+
+test-sanitize-torch: configure $(ASAN_TORCH_BUILD)/build.ninja $(TSAN_TORCH_BUILD)/build.ninja
+	$(LOCK) cmake --build $(BUILD) --target dcgan
+	$(LOCK) cmake --build $(ASAN_TORCH_BUILD) --target $(ASAN_TORCH_TESTS)
+	cd $(ASAN_TORCH_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) \
+	  -R '$(ASAN_TORCH_REGEX)'
+	$(LOCK) cmake --build $(TSAN_TORCH_BUILD) --target $(TSAN_TORCH_TESTS)
+	cd $(TSAN_TORCH_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_TORCH_REGEX)'
 
 # `make kill-trials`: SIGKILL crawl, crop and train at KILL_TRIALS random moments each, resume,
 # and compare with an uninterrupted run (scripts/kill-trials.sh).
