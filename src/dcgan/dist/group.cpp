@@ -247,21 +247,26 @@ struct OverlappedAverage::Bucket {
 
 OverlappedAverage::OverlappedAverage(Group& group, const std::vector<torch::Tensor>& parameters,
                                      int64_t bucket_bytes)
-    : group_(group), parameters_(parameters) {
+    : group_(group), parameters_(parameters), bucket_of_(parameters.size()) {
   // From the last parameter back, the order backward computes them in.
+  std::vector<int64_t> bucket_numel;
+  int64_t bucket_bytes_so_far = 0;
   for (size_t i = parameters.size(); i-- > 0;) {
     const auto bytes = static_cast<int64_t>(parameters[i].nbytes());
-    if (buckets_.empty() || (!buckets_.back().members.empty() &&
-                             buckets_.back().flat.nbytes() + bytes > bucket_bytes)) {
+    if (buckets_.empty() || bucket_bytes_so_far + bytes > bucket_bytes) {
       buckets_.emplace_back();
-      buckets_.back().flat = torch::empty({0}, parameters[i].options());
+      bucket_numel.push_back(0);
+      bucket_bytes_so_far = 0;
     }
     Bucket& b = buckets_.back();
-    b.offsets.push_back(b.flat.numel());
+    b.offsets.push_back(bucket_numel.back());
     b.members.push_back(i);
-    b.flat = torch::empty({b.flat.numel() + parameters[i].numel()}, parameters[i].options());
-    bucket_of_.resize(parameters.size());
+    bucket_numel.back() += parameters[i].numel();
+    bucket_bytes_so_far += bytes;
     bucket_of_[i] = {buckets_.size() - 1, b.members.size() - 1};
+  }
+  for (size_t k = 0; k < buckets_.size(); ++k) {
+    buckets_[k].flat = torch::empty({bucket_numel[k]}, parameters.front().options());
   }
   for (size_t i = 0; i < parameters.size(); ++i) {
     // A leaf's hook sees its whole gradient of the pass (uses summed) before it is stored.

@@ -79,7 +79,10 @@ class Group {
 // parameter back, the order they arrive in) and start a bucket's all-reduce as soon as it is
 // full, while backward goes on with the earlier layers. Call prepare() right before a backward
 // pass over all of them and finish() after it: their gradients are then the ranks' mean.
-// Gradients of other backward passes (no prepare()) are left alone.
+// Gradients of other backward passes (no prepare()) are left alone. Every rank must compute
+// the same parameters' gradients in a pass (the same graph), so that the buckets start in the
+// same order everywhere, as DDP requires without find_unused_parameters. The parameters share
+// one dtype and device.
 class OverlappedAverage {
  public:
   OverlappedAverage(Group& group, const std::vector<torch::Tensor>& parameters,
