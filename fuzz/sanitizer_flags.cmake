@@ -7,9 +7,6 @@ if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   message(FATAL_ERROR "DCGAN_BUILD_FUZZERS needs clang (libFuzzer); configure with "
                       "CXX=clang++ (`make fuzz` does)")
 endif()
-# The checkpoint loader's build (`make fuzz-torch`) keeps UBSan only: its code under test is
-# mostly LibTorch, which is not instrumented, and ASan's operator new aborts on a request the
-# real allocator refuses with std::bad_alloc (what the loader must survive).
 set(DCGAN_FUZZ_SANITIZERS "address,undefined" CACHE STRING "Sanitizers of the fuzz build")
 set(DCGAN_SANITIZERS ${DCGAN_FUZZ_SANITIZERS})
 add_compile_options(-fsanitize=fuzzer-no-link,${DCGAN_SANITIZERS} -fno-sanitize-recover=all

@@ -50,14 +50,15 @@ bool accept_bounded(const std::string& text) {
 
 }  // namespace
 
-Json read_json_file(const std::string& path) {
-  std::string text = read_file(path);
+Json read_json_file(const std::string& path) { return parse_json_text(read_file(path), path); }
+
+Json parse_json_text(const std::string& text, const std::string& source) {
   try {
     return parse_bounded(text);
   } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
-    throw DataError(path + " is not valid JSON: " + e.what());
+    throw DataError(source + " is not valid JSON: " + e.what());
   } catch (const NestedTooDeep&) {
-    throw DataError(path + " is not valid JSON: " + kTooDeep);
+    throw DataError(source + " is not valid JSON: " + kTooDeep);
   }
 }
 

@@ -12,6 +12,8 @@ using Json = nlohmann::json;
 
 // Parses a JSON file; throws IoError/DataError naming the path.
 Json read_json_file(const std::string& path);
+// Parses JSON text from `source` (a file, or a part of one); throws DataError naming it.
+Json parse_json_text(const std::string& text, const std::string& source);
 // Writes `value` pretty-printed, atomically.
 void write_json_file(const std::string& path, const Json& value);
 

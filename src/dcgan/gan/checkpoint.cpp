@@ -1,97 +1,38 @@
-// Checkpoint files are LibTorch serialize archives; see checkpoint.h for what they hold.
-// Format 2 added the training flags, the kernel choices and the epoch position in images;
-// format-1 files still load (their position is in iterations). The averaged generator
-// (`generator_ema`) is an optional entry of format 2: files without it load as before.
+// Checkpoint files; see checkpoint.h for what they hold. Format 3 is dcgan's own container
+// (checkpoint_file.h): the header holds the model config, the training flags, the kernel
+// choices, the position (epoch, images of the epoch, step), the time and the optimizers'
+// options and step counts; the tensors are the models' (generator/, discriminator/,
+// generator_ema/ with --ema), the Adam moments (optimizer_g/, optimizer_d/), rng_state and
+// sample_z. The LibTorch archives of formats 1 and 2 still load (checkpoint_legacy.h).
 #include "dcgan/gan/checkpoint.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <sstream>
 
 #include "dcgan/core/atomic_file.h"
 #include "dcgan/core/error.h"
 #include "dcgan/core/log.h"
+#include "dcgan/gan/checkpoint_legacy.h"
+#include "dcgan/gan/checkpoint_state.h"
 
 namespace fs = std::filesystem;
 
 namespace dcgan::gan {
 namespace {
 
-constexpr int64_t kFormatVersion = 2;
+constexpr int64_t kFormatVersion = 3;
 
-// LibTorch's zip reader checks the archive's structure but not the bytes of its records: a
-// flipped bit in a weight loads as a different weight. So the file ends, after the zip, with
-// this 8-byte mark and a 64-bit checksum of everything before it (zip readers find their
-// directory by searching back from the end and skip what follows it). Files without the mark
-// (written before it) load unchecked.
-constexpr char kChecksumMark[8] = {'d', 'c', 'g', 'a', 'n', 's', 'u', 'm'};
-constexpr size_t kTrailerBytes = sizeof kChecksumMark + sizeof(uint64_t);
-
-// FNV-1a over 64-bit words (then the last bytes): any one changed word changes the result, as
-// every step is a bijection of the state; several GB/s, which a 100 MB checkpoint needs.
-uint64_t checksum(std::string_view bytes) {
-  uint64_t hash = 0xCBF29CE484222325ull;
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    hash = (hash ^ word) * 0x100000001B3ull;
-    hash ^= hash >> 29;
-  }
-  for (; i < bytes.size(); ++i) {
-    hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 0x100000001B3ull;
-  }
-  return hash;
+[[noreturn]] void refuse(const std::string& path, const std::string& what) {
+  throw DataError("checkpoint " + path + " is corrupt: " + what + "; use an earlier checkpoint");
 }
 
-// The zip part of a checkpoint file's bytes, after checking its checksum when it has one.
-std::string_view verified_zip(std::string_view file, const std::string& path) {
-  if (file.size() < kTrailerBytes ||
-      file.substr(file.size() - kTrailerBytes, sizeof kChecksumMark) !=
-          std::string_view(kChecksumMark, sizeof kChecksumMark)) {
-    return file;
+int64_t header_count(const Json& header, const char* key, const std::string& path) {
+  const Json& value = header.contains(key) ? header[key] : Json();
+  if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+    refuse(path, std::string("its ") + key + " is not a count");
   }
-  const std::string_view zip = file.substr(0, file.size() - kTrailerBytes);
-  uint64_t stored = 0;
-  for (int b = 0; b < 8; ++b) {
-    stored |= uint64_t(static_cast<unsigned char>(file[file.size() - 8 + b])) << (8 * b);
-  }
-  if (checksum(zip) != stored) {
-    throw DataError("checkpoint " + path +
-                    " is corrupt: its checksum does not match its contents (a damaged disk or "
-                    "copy); use an earlier checkpoint");
-  }
-  return zip;
-}
-
-torch::Tensor scalar(int64_t v) { return torch::tensor({v}, torch::kInt64); }
-int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
-  torch::Tensor t;
-  archive.read(key, t);
-  return t.item<int64_t>();
-}
-
-// What LibTorch's reader threw, in one line: c10::Error without its backtrace, or another
-// exception (its TorchScript parser throws std::runtime_error on a damaged code record).
-std::string libtorch_error_text(const std::exception& e) {
-  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  const std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
-  return text.substr(0, text.find('\n'));
-}
-
-// A JSON document stored as a string value; null when absent.
-Json read_json_value(torch::serialize::InputArchive& archive, const std::string& key,
-                     const std::string& path) {
-  c10::IValue value;
-  if (!archive.try_read(key, value)) return Json();
-  if (!value.isString()) throw DataError("checkpoint " + path + ": " + key + " is not text");
-  try {
-    return Json::parse(value.toStringRef());
-  } catch (const Json::exception& e) {
-    throw DataError("checkpoint " + path + ": " + key + " is not valid JSON (" + e.what() + ")");
-  }
+  return value.get<int64_t>();
 }
 
 std::string first_non_finite_in(const std::string& what, torch::nn::Module& module) {
@@ -121,13 +62,6 @@ std::string first_non_finite_in(const std::string& what, torch::optim::Optimizer
 }
 
 }  // namespace
-
-std::string with_checksum(std::string zip) {
-  const uint64_t sum = checksum(zip);
-  zip.append(kChecksumMark, sizeof kChecksumMark);
-  for (int b = 0; b < 8; ++b) zip.push_back(static_cast<char>((sum >> (8 * b)) & 0xFF));
-  return zip;
-}
 
 std::string first_non_finite(torch::nn::Module& g, torch::nn::Module& d,
                              torch::optim::Optimizer* optimizer_g,
@@ -194,43 +128,27 @@ void save_checkpoint(const std::string& path, const ModelConfig& model, Generato
   if (!bad.empty()) {
     throw TrainingDiverged("not writing " + path + ": the " + bad + " holds NaN or Inf");
   }
-  torch::serialize::OutputArchive archive;
-  archive.write("format_version", scalar(kFormatVersion));
-  archive.write("model_config", c10::IValue(model.to_json().dump()));
-  torch::serialize::OutputArchive g_archive, d_archive;
-  g.save(g_archive);
-  d.save(d_archive);
-  archive.write("generator", g_archive);
-  archive.write("discriminator", d_archive);
-  if (g_average != nullptr) {
-    torch::serialize::OutputArchive average_archive;
-    g_average->save(average_archive);
-    archive.write("generator_ema", average_archive);
-  }
+  Json header = {{"format_version", kFormatVersion},
+                 {"model_config", model.to_json()},
+                 {"epoch", state.epoch},
+                 {"epoch_images", state.epoch_images},
+                 {"step", state.step},
+                 {"time_s", state.time_s},
+                 {"kernel_choices", kernels::kernel_choices_to_json(state.kernel_choices)}};
+  if (!state.train_flags.is_null()) header["train_config"] = state.train_flags;
+  NamedTensors tensors;
+  add_module_tensors(tensors, "generator", g);
+  add_module_tensors(tensors, "discriminator", d);
+  if (g_average != nullptr) add_module_tensors(tensors, "generator_ema", *g_average);
   if (optimizer_g != nullptr && optimizer_d != nullptr) {
-    torch::serialize::OutputArchive og, od;
-    optimizer_g->save(og);
-    optimizer_d->save(od);
-    archive.write("optimizer_g", og);
-    archive.write("optimizer_d", od);
+    header["optimizers"] = {
+        {"generator", add_adam_state(tensors, "optimizer_g", *optimizer_g)},
+        {"discriminator", add_adam_state(tensors, "optimizer_d", *optimizer_d)}};
   }
-  archive.write("epoch", scalar(state.epoch));
-  archive.write("epoch_images", scalar(state.epoch_images));
-  archive.write("step", scalar(state.step));
-  archive.write("time_s", torch::tensor({state.time_s}, torch::kFloat64));
-  if (state.rng_state.defined()) archive.write("rng_state", state.rng_state);
-  archive.write("sample_z", state.sample_z);
-  if (!state.train_flags.is_null()) {
-    archive.write("train_config", c10::IValue(state.train_flags.dump()));
-  }
-  archive.write("kernel_choices",
-                c10::IValue(kernels::kernel_choices_to_json(state.kernel_choices).dump()));
+  if (state.rng_state.defined()) tensors.emplace_back("rng_state", state.rng_state);
+  tensors.emplace_back("sample_z", state.sample_z);
   ensure_dir(fs::path(path).parent_path().string());
-  // Serialised in memory, then written by atomic_write: LibTorch's file writer ends the zip in
-  // its destructor, where a full disk's error terminated the process and left a temporary.
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  atomic_write(path, with_checksum(bytes.str()));
+  atomic_write(path, encode_checkpoint_file(std::move(header), tensors));
 }
 
 OpenedCheckpoint open_checkpoint(const std::string& path) {
@@ -238,20 +156,15 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
   OpenedCheckpoint opened;
   opened.path = path;
   const std::string file = read_file(path);
-  const std::string_view zip = verified_zip(file, path);
-  try {
-    // The archive holds its tensors once loaded: the bytes need not outlive this call.
-    opened.archive.load_from(zip.data(), zip.size());
-  } catch (const std::exception& e) {
-    throw DataError("checkpoint " + path +
-                    " is corrupt or not a dcgan checkpoint: " + libtorch_error_text(e));
+  opened.records = is_checkpoint_file(file)
+                       ? decode_checkpoint_file(file, path)
+                       : read_legacy_checkpoint(verified_contents(file, path), path);
+  const Json& header = opened.records.header;
+  opened.model = stored_model_config(header, path);
+  if (header.contains("train_config")) {
+    if (!header["train_config"].is_object()) refuse(path, "its training flags are not an object");
+    opened.train_flags = header["train_config"];
   }
-  const Json model = read_json_value(opened.archive, "model_config", path);
-  if (!model.is_object()) {
-    throw DataError("checkpoint " + path + " has no model config; it was not written by dcgan");
-  }
-  opened.model = ModelConfig::from_json(model);
-  opened.train_flags = read_json_value(opened.archive, "train_config", path);
   return opened;
 }
 
@@ -268,56 +181,57 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
                     " (architecture, size, channels and z dimension must match; use the same "
                     "--arch/--output-size/--z-dim/--gf-dim/--df-dim, or another --out)");
   }
-  // InputArchive::read is not const, but reading leaves the archive as it was.
-  auto& archive = const_cast<torch::serialize::InputArchive&>(checkpoint.archive);
-  TrainingState state;
-  try {
-    torch::serialize::InputArchive g_archive, d_archive;
-    archive.read("generator", g_archive);
-    g.load(g_archive);
-    if (d != nullptr) {
-      archive.read("discriminator", d_archive);
-      d->load(d_archive);
+  const CheckpointRecords& records = checkpoint.records;
+  const Json& header = records.header;
+  load_module_tensors(records, "generator", g, path);
+  if (d != nullptr) load_module_tensors(records, "discriminator", *d, path);
+  if (optimizer_g != nullptr && optimizer_d != nullptr) {
+    const Json& optimizers = header.contains("optimizers") ? header["optimizers"] : Json();
+    if (!optimizers.is_object()) {
+      throw DataError("checkpoint " + path +
+                      " holds no optimizer state (an export for sampling): it cannot resume "
+                      "training; resume from a checkpoint the training wrote");
     }
-    if (optimizer_g != nullptr && optimizer_d != nullptr) {
-      torch::serialize::InputArchive og, od;
-      archive.read("optimizer_g", og);
-      archive.read("optimizer_d", od);
-      optimizer_g->load(og);
-      optimizer_d->load(od);
-    }
-    state.epoch = read_int(archive, "epoch");
-    torch::Tensor epoch_images;
-    if (archive.try_read("epoch_images", epoch_images)) {
-      state.epoch_images = epoch_images.item<int64_t>();
-    } else {
-      state.legacy_position = read_int(archive, "position");
-    }
-    state.step = read_int(archive, "step");
-    torch::Tensor time;
-    archive.read("time_s", time);
-    state.time_s = time.item<double>();
-    archive.try_read("rng_state", state.rng_state);
-    archive.read("sample_z", state.sample_z);
-  } catch (const std::exception& e) {
-    throw DataError("checkpoint " + path + " is incomplete or corrupt: " + libtorch_error_text(e));
+    load_adam_state(records, "optimizer_g", optimizers.value("generator", Json()), *optimizer_g,
+                    path);
+    load_adam_state(records, "optimizer_d", optimizers.value("discriminator", Json()), *optimizer_d,
+                    path);
   }
+  TrainingState state;
+  state.epoch = header_count(header, "epoch", path);
+  if (header.contains("epoch_images")) {
+    state.epoch_images = header_count(header, "epoch_images", path);
+  } else {
+    state.legacy_position = header_count(header, "position", path);
+  }
+  state.step = header_count(header, "step", path);
+  if (!header.contains("time_s") || !header["time_s"].is_number()) {
+    refuse(path, "its training time is not a number");
+  }
+  state.time_s = header["time_s"].get<double>();
+  const auto rng_state = records.tensors.find("rng_state");
+  if (rng_state != records.tensors.end()) {
+    if (rng_state->second.scalar_type() != torch::kUInt8 || rng_state->second.dim() != 1) {
+      refuse(path, "its random generator state is not a byte vector");
+    }
+    state.rng_state = rng_state->second.clone();
+  }
+  const auto sample_z = records.tensors.find("sample_z");
+  if (sample_z == records.tensors.end() || sample_z->second.scalar_type() != torch::kFloat32 ||
+      sample_z->second.dim() != 2 || sample_z->second.size(1) != checkpoint.model.z_dim) {
+    refuse(path, "its sample z is missing or not (n, z_dim) floats");
+  }
+  state.sample_z = sample_z->second.clone();
   state.train_flags = checkpoint.train_flags;
-  const Json choices = read_json_value(archive, "kernel_choices", path);
-  if (!choices.is_null()) state.kernel_choices = kernels::kernel_choices_from_json(choices, path);
+  if (header.contains("kernel_choices")) {
+    state.kernel_choices = kernels::kernel_choices_from_json(header["kernel_choices"], path);
+  }
   return state;
 }
 
 bool load_generator_average(const OpenedCheckpoint& checkpoint, GeneratorBase& g) {
-  auto& archive = const_cast<torch::serialize::InputArchive&>(checkpoint.archive);
-  torch::serialize::InputArchive average_archive;
-  try {
-    if (!archive.try_read("generator_ema", average_archive)) return false;
-    g.load(average_archive);
-  } catch (const std::exception& e) {
-    throw DataError("checkpoint " + checkpoint.path +
-                    ": the averaged generator is corrupt: " + libtorch_error_text(e));
-  }
+  if (!has_tensors_under(checkpoint.records, "generator_ema")) return false;
+  load_module_tensors(checkpoint.records, "generator_ema", g, checkpoint.path);
   return true;
 }
 

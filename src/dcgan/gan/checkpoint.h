@@ -4,8 +4,8 @@
 // so far, the run's training flags (to refuse a resume that would change them), the oneDNN kernel
 // choices, and the model config (to refuse a checkpoint of another architecture with a clear
 // message). Files are written atomically and only with finite values, so kill -9 at any moment or a
-// diverging step leaves the previous checkpoint intact and loadable; a checksum after the zip
-// catches bytes damaged later (a disk, a copy), which LibTorch's reader would load as they are.
+// diverging step leaves the previous checkpoint intact and loadable; a checksum at the end
+// catches bytes damaged later (a disk, a copy). The file format is checkpoint_file.h's.
 #pragma once
 
 #include <torch/torch.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dcgan/core/json.h"
+#include "dcgan/gan/checkpoint_file.h"
 #include "dcgan/gan/models.h"
 #include "dcgan/kernels/choices.h"
 
@@ -35,23 +36,11 @@ struct TrainingState {
 
 // A checkpoint file read whole into memory and checked to be a dcgan checkpoint.
 struct OpenedCheckpoint {
-  // Move-only, as its archive is (said explicitly: clang cannot derive std::optional's copy
-  // from InputArchive's implicit one).
-  OpenedCheckpoint() = default;
-  OpenedCheckpoint(OpenedCheckpoint&&) = default;
-  OpenedCheckpoint& operator=(OpenedCheckpoint&&) = default;
-  OpenedCheckpoint(const OpenedCheckpoint&) = delete;
-  OpenedCheckpoint& operator=(const OpenedCheckpoint&) = delete;
-
   std::string path;
-  torch::serialize::InputArchive archive;
+  CheckpointRecords records;
   ModelConfig model;
   Json train_flags;  // null when the file predates stored flags
 };
-
-// A checkpoint file's bytes: the zip LibTorch wrote, then the mark and checksum that
-// open_checkpoint verifies (also for the fuzz harness, whose mutated zips must pass it).
-std::string with_checksum(std::string zip);
 
 // Saves to `path` atomically. Optimizers may be null (then not saved: sampling-only export);
 // `g_average` (--ema's averaged G) is saved as `generator_ema` when given.
