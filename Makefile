@@ -43,7 +43,8 @@ ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_ba
   test_kernels_adam test_kernels_bf16 test_kernels_precision test_dist_group \
   test_dist_sync_batch_norm test_data_image_set test_metrics_swd test_metrics_ms_ssim \
   test_metrics_nearest test_metrics_eval_report test_gan_models test_gan_fast_models \
-  test_gan_train_step test_gan_quality_options test_serve_directions test_serve_api
+  test_gan_train_step test_gan_quality_options test_gan_checkpoint_file test_serve_directions \
+  test_serve_api
 TSAN_TORCH_TESTS ?= test_data_image_set
 LOCK ?=
 SANITIZE_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
