@@ -23,14 +23,10 @@ namespace {
 
 constexpr int64_t kFormatVersion = 3;
 
-[[noreturn]] void refuse(const std::string& path, const std::string& what) {
-  throw DataError("checkpoint " + path + " is corrupt: " + what + "; use an earlier checkpoint");
-}
-
 int64_t header_count(const Json& header, const char* key, const std::string& path) {
   const Json& value = header.contains(key) ? header[key] : Json();
   if (!value.is_number_integer() || value.get<int64_t>() < 0) {
-    refuse(path, std::string("its ") + key + " is not a count");
+    refuse_corrupt_checkpoint(path, std::string("its ") + key + " is not a count");
   }
   return value.get<int64_t>();
 }
@@ -162,7 +158,8 @@ OpenedCheckpoint open_checkpoint(const std::string& path) {
   const Json& header = opened.records.header;
   opened.model = stored_model_config(header, path);
   if (header.contains("train_config")) {
-    if (!header["train_config"].is_object()) refuse(path, "its training flags are not an object");
+    if (!header["train_config"].is_object())
+      refuse_corrupt_checkpoint(path, "its training flags are not an object");
     opened.train_flags = header["train_config"];
   }
   return opened;
@@ -206,20 +203,20 @@ TrainingState load_checkpoint(const OpenedCheckpoint& checkpoint, const ModelCon
   }
   state.step = header_count(header, "step", path);
   if (!header.contains("time_s") || !header["time_s"].is_number()) {
-    refuse(path, "its training time is not a number");
+    refuse_corrupt_checkpoint(path, "its training time is not a number");
   }
   state.time_s = header["time_s"].get<double>();
   const auto rng_state = records.tensors.find("rng_state");
   if (rng_state != records.tensors.end()) {
     if (rng_state->second.scalar_type() != torch::kUInt8 || rng_state->second.dim() != 1) {
-      refuse(path, "its random generator state is not a byte vector");
+      refuse_corrupt_checkpoint(path, "its random generator state is not a byte vector");
     }
     state.rng_state = rng_state->second.clone();
   }
   const auto sample_z = records.tensors.find("sample_z");
   if (sample_z == records.tensors.end() || sample_z->second.scalar_type() != torch::kFloat32 ||
       sample_z->second.dim() != 2 || sample_z->second.size(1) != checkpoint.model.z_dim) {
-    refuse(path, "its sample z is missing or not (n, z_dim) floats");
+    refuse_corrupt_checkpoint(path, "its sample z is missing or not (n, z_dim) floats");
   }
   state.sample_z = sample_z->second.clone();
   state.train_flags = checkpoint.train_flags;

@@ -124,6 +124,10 @@ class HeaderReader {
 
 }  // namespace
 
+void refuse_corrupt_checkpoint(const std::string& path, const std::string& what) {
+  throw DataError("checkpoint " + path + " is corrupt: " + what + "; use an earlier checkpoint");
+}
+
 std::string with_checksum(std::string bytes) {
   const uint64_t sum = checksum(bytes);
   bytes.append(kChecksumMark, sizeof kChecksumMark);
@@ -139,9 +143,8 @@ std::string_view verified_contents(std::string_view file, const std::string& pat
   }
   const std::string_view contents = file.substr(0, file.size() - kTrailerBytes);
   if (checksum(contents) != read_u64(file.substr(file.size() - sizeof(uint64_t)))) {
-    throw DataError("checkpoint " + path +
-                    " is corrupt: its checksum does not match its contents (a damaged disk or "
-                    "copy); use an earlier checkpoint");
+    refuse_corrupt_checkpoint(path,
+                              "its checksum does not match its contents (a damaged disk or copy)");
   }
   return contents;
 }

@@ -44,6 +44,10 @@ bool is_checkpoint_file(std::string_view bytes);
 // tensor that lies outside the data.
 CheckpointRecords decode_checkpoint_file(std::string_view bytes, const std::string& path);
 
+// Throws the DataError of a damaged checkpoint: "checkpoint PATH is corrupt: WHAT; use an
+// earlier checkpoint".
+[[noreturn]] void refuse_corrupt_checkpoint(const std::string& path, const std::string& what);
+
 // `bytes` followed by the mark and checksum that verified_contents checks.
 std::string with_checksum(std::string bytes);
 

@@ -11,10 +11,6 @@
 namespace dcgan::gan {
 namespace {
 
-[[noreturn]] void refuse(const std::string& path, const std::string& what) {
-  throw DataError("checkpoint " + path + " is corrupt: " + what + "; use an earlier checkpoint");
-}
-
 std::string describe(const torch::Tensor& t) {
   std::ostringstream text;
   text << c10::toString(t.scalar_type()) << " " << t.sizes();
@@ -36,16 +32,17 @@ size_t count_under(const CheckpointRecords& records, const std::string& prefix) 
 const torch::Tensor& record_like(const CheckpointRecords& records, const std::string& key,
                                  const torch::Tensor& like, const std::string& path) {
   const auto it = records.tensors.find(key);
-  if (it == records.tensors.end()) refuse(path, key + " is missing");
+  if (it == records.tensors.end()) refuse_corrupt_checkpoint(path, key + " is missing");
   if (it->second.scalar_type() != like.scalar_type() || it->second.sizes() != like.sizes()) {
-    refuse(path, key + " is " + describe(it->second) + " where the model has " + describe(like));
+    refuse_corrupt_checkpoint(
+        path, key + " is " + describe(it->second) + " where the model has " + describe(like));
   }
   return it->second;
 }
 
 double finite_number(const Json& group, const char* key, const std::string& path) {
   if (!group.contains(key) || !group[key].is_number() || !std::isfinite(group[key].get<double>())) {
-    refuse(path, std::string("the optimizer's ") + key + " is not a number");
+    refuse_corrupt_checkpoint(path, std::string("the optimizer's ") + key + " is not a number");
   }
   return group[key].get<double>();
 }
@@ -62,9 +59,11 @@ ModelConfig stored_model_config(const Json& header, const std::string& path) {
     model.validate();
     return model;
   } catch (const Json::exception& e) {
-    refuse(path, std::string("its model config does not read as one (") + e.what() + ")");
+    refuse_corrupt_checkpoint(
+        path, std::string("its model config does not read as one (") + e.what() + ")");
   } catch (const ConfigError& e) {
-    refuse(path, std::string("its model config is not valid (") + e.what() + ")");
+    refuse_corrupt_checkpoint(path,
+                              std::string("its model config is not valid (") + e.what() + ")");
   }
 }
 
@@ -91,7 +90,7 @@ void load_module_tensors(const CheckpointRecords& records, const std::string& pr
   for (auto& p : module.named_parameters()) load(p.key(), p.value());
   for (auto& b : module.named_buffers()) load(b.key(), b.value());
   if (count_under(records, prefix) != used) {
-    refuse(path, "it holds " + prefix + " tensors that the model does not have");
+    refuse_corrupt_checkpoint(path, "it holds " + prefix + " tensors that the model does not have");
   }
 }
 
@@ -140,7 +139,8 @@ void load_adam_state(const CheckpointRecords& records, const std::string& prefix
   auto& states = optimizer.state();
   using States = std::remove_reference_t<decltype(states)>;
   if (!groups.is_array() || groups.size() != optimizer.param_groups().size()) {
-    refuse(path, "its " + prefix + " state has another number of parameter groups");
+    refuse_corrupt_checkpoint(path,
+                              "its " + prefix + " state has another number of parameter groups");
   }
   int64_t index = 0;
   size_t used = 0;
@@ -152,7 +152,8 @@ void load_adam_state(const CheckpointRecords& records, const std::string& prefix
     if (!saved.is_object() || !saved.contains("amsgrad") || !saved["amsgrad"].is_boolean() ||
         !saved.contains("steps") || !saved["steps"].is_array() ||
         saved["steps"].size() != group.params().size()) {
-      refuse(path, "its " + prefix + " state does not fit the model's parameters");
+      refuse_corrupt_checkpoint(path,
+                                "its " + prefix + " state does not fit the model's parameters");
     }
     const bool amsgrad = saved["amsgrad"].get<bool>();
     options->lr(finite_number(saved, "lr", path))
@@ -169,7 +170,7 @@ void load_adam_state(const CheckpointRecords& records, const std::string& prefix
         continue;
       }
       if (!step.is_number_integer() || step.get<int64_t>() < 0) {
-        refuse(path, "an Adam step count is not a count");
+        refuse_corrupt_checkpoint(path, "an Adam step count is not a count");
       }
       const std::string at = prefix + "/" + std::to_string(index) + "/";
       auto moment = [&](const std::string& name) {
@@ -186,7 +187,7 @@ void load_adam_state(const CheckpointRecords& records, const std::string& prefix
     }
   }
   if (count_under(records, prefix) != used) {
-    refuse(path, "it holds " + prefix + " moments of no parameter");
+    refuse_corrupt_checkpoint(path, "it holds " + prefix + " moments of no parameter");
   }
 }
 
