@@ -2,7 +2,6 @@
 #include "dcgan/gan/checkpoint_file.h"
 
 #include <cstring>
-#include <set>
 
 #include "dcgan/core/error.h"
 
@@ -72,9 +71,7 @@ class HeaderReader {
  public:
   explicit HeaderReader(const std::string& path) : path_(path) {}
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw DataError("checkpoint " + path_ + " is corrupt: " + what + "; use an earlier checkpoint");
-  }
+  [[noreturn]] void fail(const std::string& what) const { refuse_corrupt_checkpoint(path_, what); }
 
   uint64_t count(const Json& value, const std::string& what) const {
     if (!value.is_number_unsigned()) fail(what + " is not a non-negative integer");
