@@ -19,9 +19,8 @@ TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCG
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 # `make fuzz-torch`: the harness of the checkpoint loader, which needs the LibTorch libraries
-# (gan, kernels, data, ...) built with clang and instrumented too (ASan and UBSan), in its own
-# build; `make fuzz-run-torch` runs it for FUZZ_SECONDS.
-FUZZ_TORCH_BUILD ?= build-fuzz-torch
+# (gan, kernels, data, ...) built with clang and instrumented too; it is built in
+# $(ASAN_TORCH_BUILD) below. `make fuzz-run-torch` runs it for FUZZ_SECONDS.
 
 # `make test-sanitize`: the tests of the libraries without LibTorch (core, vision, crawl,
 # report) built with AddressSanitizer + UndefinedBehaviorSanitizer in $(ASAN_BUILD) and run
@@ -37,6 +36,10 @@ TSAN_TESTS ?= test_crawl_crawler test_crawl_http_client test_crawl_rate_limiter 
 # `make test-sanitize-torch`: the same for the libraries with LibTorch (kernels, dist, data,
 # metrics, gan, serve; LibTorch itself is not instrumented): their library tests with ASan +
 # UBSan in $(ASAN_TORCH_BUILD), the data set decoder's threads with TSan in $(TSAN_TORCH_BUILD).
+# $(ASAN_TORCH_BUILD) is configured as a fuzz build (fuzz/sanitizer_flags.cmake: ASan, UBSan
+# and libFuzzer's coverage counters, which the tests do not notice), so that the checkpoint
+# harness links the same instrumented libraries: one clang build of them instead of two.
+# Neither builds the app (DCGAN_BUILD_CLI=OFF); the tests that run the CLI are not among these.
 ASAN_TORCH_BUILD ?= build-asan-torch
 TSAN_TORCH_BUILD ?= build-tsan-torch
 ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_batch_norm \
@@ -56,9 +59,9 @@ SANITIZE_ENV = $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 TSAN_REGEX = ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
 ASAN_TORCH_REGEX = ^($(shell echo $(ASAN_TORCH_TESTS) | tr ' ' '|'))$$
 TSAN_TORCH_REGEX = ^($(shell echo $(TSAN_TORCH_TESTS) | tr ' ' '|'))$$
-# The builds with LibTorch: as SANITIZE_CMAKE without DCGAN_TORCH_FREE.
+# The builds with LibTorch: as SANITIZE_CMAKE without DCGAN_TORCH_FREE and without the app.
 SANITIZE_TORCH_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDCGAN_BUILD_BENCH=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
+  -DDCGAN_BUILD_BENCH=OFF -DDCGAN_BUILD_CLI=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
 
 .PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run \
 	fuzz-torch fuzz-run-torch test-sanitize-torch \
@@ -101,16 +104,11 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 fuzz-run: fuzz
 	fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-$(FUZZ_TORCH_BUILD)/build.ninja:
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_TORCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF \
-	  -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
-
-fuzz-torch: deps $(FUZZ_TORCH_BUILD)/build.ninja
-	$(LOCK) cmake --build $(FUZZ_TORCH_BUILD) --target fuzz_checkpoint
+fuzz-torch: deps $(ASAN_TORCH_BUILD)/build.ninja
+	$(LOCK) cmake --build $(ASAN_TORCH_BUILD) --target fuzz_checkpoint
 
 fuzz-run-torch: fuzz-torch
-	fuzz/run_fuzzers.sh $(FUZZ_TORCH_BUILD) $(FUZZ_SECONDS) fuzz_checkpoint
+	fuzz/run_fuzzers.sh $(ASAN_TORCH_BUILD) $(FUZZ_SECONDS) fuzz_checkpoint
 
 $(ASAN_BUILD)/build.ninja:
 	$(SANITIZE_CMAKE) -B $(ASAN_BUILD) -DDCGAN_SANITIZE=address,undefined
@@ -126,7 +124,7 @@ test-sanitize: configure $(ASAN_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
 	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_REGEX)'
 
 $(ASAN_TORCH_BUILD)/build.ninja:
-	$(SANITIZE_TORCH_CMAKE) -B $(ASAN_TORCH_BUILD) -DDCGAN_SANITIZE=address,undefined
+	$(SANITIZE_TORCH_CMAKE) -B $(ASAN_TORCH_BUILD) -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF
 
 $(TSAN_TORCH_BUILD)/build.ninja:
 	$(SANITIZE_TORCH_CMAKE) -B $(TSAN_TORCH_BUILD) -DDCGAN_SANITIZE=thread

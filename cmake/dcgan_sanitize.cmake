@@ -6,7 +6,9 @@
 if(DCGAN_SANITIZE MATCHES "thread" AND DCGAN_SANITIZE MATCHES "address")
   message(FATAL_ERROR "DCGAN_SANITIZE: thread and address sanitizers cannot be combined")
 endif()
+# Line tables only: reports need file:line, and full debug info of the LibTorch headers costs
+# about 15% more compile time in every translation unit.
 add_compile_options(-fsanitize=${DCGAN_SANITIZE} -fno-sanitize-recover=all
-                    -fno-omit-frame-pointer -g)
+                    -fno-omit-frame-pointer -gline-tables-only)
 add_link_options(-fsanitize=${DCGAN_SANITIZE})
 message(STATUS "dcgan: sanitizers ${DCGAN_SANITIZE}")
