@@ -8,9 +8,7 @@ if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
                       "CXX=clang++ (`make fuzz` does)")
 endif()
 set(DCGAN_FUZZ_SANITIZERS "address,undefined" CACHE STRING "Sanitizers of the fuzz build")
-set(DCGAN_SANITIZERS ${DCGAN_FUZZ_SANITIZERS})
-# Line tables only: reports need file:line, and full debug info of the LibTorch headers costs
-# about 15% more compile time in every translation unit.
-add_compile_options(-fsanitize=fuzzer-no-link,${DCGAN_SANITIZERS} -fno-sanitize-recover=all
-                    -fno-omit-frame-pointer -gline-tables-only)
-add_link_options(-fsanitize=${DCGAN_SANITIZERS})
+# The sanitizer flags of every instrumented build (cmake/dcgan_sanitize.cmake), plus coverage.
+set(DCGAN_SANITIZE ${DCGAN_FUZZ_SANITIZERS})
+include(dcgan_sanitize)
+add_compile_options(-fsanitize=fuzzer-no-link)
