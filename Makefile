@@ -14,34 +14,26 @@ DCGAN_REQUIRE_SHARED ?= $(if $(wildcard $(DCGAN_SHARED)),1,0)
 DCGAN_REQUIRE_DEPS ?= 1
 TEST_ENV = DCGAN_REQUIRE_SHARED=$(DCGAN_REQUIRE_SHARED) DCGAN_REQUIRE_DEPS=$(DCGAN_REQUIRE_DEPS)
 
-# `make fuzz`: the libFuzzer harnesses (fuzz/) in their own clang build with ASan and UBSan;
-# `make fuzz-run FUZZ_SECONDS=30` runs each on its corpus for that long.
-FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 30
-# `make fuzz-torch`: the harness of the checkpoint loader, which needs the LibTorch libraries
-# (gan, kernels, data, ...) built with clang and instrumented too; it is built in
-# $(ASAN_TORCH_BUILD) below. `make fuzz-run-torch` runs it for FUZZ_SECONDS.
-
-# `make test-sanitize`: the tests of the libraries without LibTorch (core, vision, crawl,
-# report) built with AddressSanitizer + UndefinedBehaviorSanitizer in $(ASAN_BUILD) and run
-# (label $(SANITIZE_LABELS)), then the threaded ones (crawl workers and committer, the crop
-# worker pool, prepare, synth) with ThreadSanitizer in $(TSAN_BUILD). Their CLI tests run the
-# ordinary build's dcgan. LOCK prefixes every build command (a shared machine's build lock).
+# The sanitizer builds: two clang builds of the libraries and tests, shared by every target
+# below, so that each library is compiled once per sanitizer. $(ASAN_BUILD) has ASan + UBSan and
+# libFuzzer's coverage counters (fuzz/sanitizer_flags.cmake; the tests do not notice them), so
+# that the fuzz harnesses link the same instrumented libraries; $(TSAN_BUILD) has TSan. Neither
+# builds the app or the benchmarks (their CLI tests run $(BUILD)'s dcgan), and each target
+# builds only the executables it runs. LibTorch itself is not instrumented. LOCK prefixes every
+# build command (a shared machine's build lock).
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
-SANITIZE_LABELS ?= unit
+LOCK ?=
+# `make test-sanitize`: the unit tests of the libraries without LibTorch (core, vision, crawl,
+# report) under ASan + UBSan, then the threaded ones (crawl workers and committer, the crop
+# worker pool, prepare, synth) under TSan.
+SANITIZE_SELECT ?= -L unit -R '^test_(core|vision|crawl|report)_'
 TSAN_TESTS ?= test_crawl_crawler test_crawl_http_client test_crawl_rate_limiter \
   test_crawl_part_file test_vision_crop_pipeline test_vision_crop_dedupe test_vision_prepare \
   test_vision_synth_faces test_vision_face_detector
 # `make test-sanitize-torch`: the same for the libraries with LibTorch (kernels, dist, data,
-# metrics, gan, serve; LibTorch itself is not instrumented): their library tests with ASan +
-# UBSan in $(ASAN_TORCH_BUILD), the data set decoder's threads with TSan in $(TSAN_TORCH_BUILD).
-# $(ASAN_TORCH_BUILD) is configured as a fuzz build (fuzz/sanitizer_flags.cmake: ASan, UBSan
-# and libFuzzer's coverage counters, which the tests do not notice), so that the checkpoint
-# harness links the same instrumented libraries: one clang build of them instead of two.
-# Neither builds the app (DCGAN_BUILD_CLI=OFF); the tests that run the CLI are not among these.
-ASAN_TORCH_BUILD ?= build-asan-torch
-TSAN_TORCH_BUILD ?= build-tsan-torch
+# metrics, gan, serve): their library tests under ASan + UBSan, the data set decoder's threads
+# under TSan.
 ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_batch_norm \
   test_kernels_adam test_kernels_bf16 test_kernels_precision test_dist_group \
   test_dist_sync_batch_norm test_data_image_set test_metrics_swd test_metrics_ms_ssim \
@@ -49,19 +41,22 @@ ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_ba
   test_gan_train_step test_gan_quality_options test_gan_checkpoint_file test_serve_directions \
   test_serve_api
 TSAN_TORCH_TESTS ?= test_data_image_set
-LOCK ?=
+# `make fuzz`: the libFuzzer harnesses (fuzz/) of the parsers without LibTorch; `make fuzz-run
+# FUZZ_SECONDS=30` runs each on its corpus for that long. `make fuzz-torch` and `make
+# fuzz-run-torch`: the checkpoint loader's, which needs the LibTorch libraries built too.
+FUZZ_SECONDS ?= 30
+FUZZERS = $(filter-out fuzz_support fuzz_checkpoint,$(basename $(notdir $(wildcard fuzz/fuzz_*.cpp))))
+
 SANITIZE_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDCGAN_TORCH_FREE=ON -DDCGAN_BUILD_BENCH=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
+  -DDCGAN_BUILD_BENCH=OFF -DDCGAN_BUILD_CLI=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
 SANITIZE_ENV = $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$(abspath tests/sanitize/lsan.supp) \
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath tests/sanitize/tsan.supp)
-TSAN_REGEX = ^($(shell echo $(TSAN_TESTS) | tr ' ' '|'))$$
-ASAN_TORCH_REGEX = ^($(shell echo $(ASAN_TORCH_TESTS) | tr ' ' '|'))$$
-TSAN_TORCH_REGEX = ^($(shell echo $(TSAN_TORCH_TESTS) | tr ' ' '|'))$$
-# The builds with LibTorch: as SANITIZE_CMAKE without DCGAN_TORCH_FREE and without the app.
-SANITIZE_TORCH_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDCGAN_BUILD_BENCH=OFF -DDCGAN_BUILD_CLI=OFF -DDCGAN_CLI=$(abspath $(BUILD))/dcgan
+regex_of = ^($(shell echo $(1) | tr ' ' '|'))$$
+# The test executables (ctest names them after their targets) that ctest options $(2) select
+# in build $(1); read at run time, after the build is configured.
+selected_tests = $$(cd $(1) && ctest -N $(2) | sed -n 's/^ *Test *\#[0-9]*: //p')
 
 .PHONY: all deps configure build demo test test-unit bench format clean fuzz fuzz-run \
 	fuzz-torch fuzz-run-torch test-sanitize-torch \
@@ -94,48 +89,39 @@ test-unit: build
 bench: build
 	scripts/bench.sh $(BUILD)
 
-$(FUZZ_BUILD)/build.ninja:
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=ON -DDCGAN_BUILD_TESTS=OFF -DDCGAN_BUILD_BENCH=OFF
-
-fuzz: deps $(FUZZ_BUILD)/build.ninja
-	$(LOCK) cmake --build $(FUZZ_BUILD)
-
-fuzz-run: fuzz
-	fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
-
-fuzz-torch: deps $(ASAN_TORCH_BUILD)/build.ninja
-	$(LOCK) cmake --build $(ASAN_TORCH_BUILD) --target fuzz_checkpoint
-
-fuzz-run-torch: fuzz-torch
-	fuzz/run_fuzzers.sh $(ASAN_TORCH_BUILD) $(FUZZ_SECONDS) fuzz_checkpoint
-
 $(ASAN_BUILD)/build.ninja:
-	$(SANITIZE_CMAKE) -B $(ASAN_BUILD) -DDCGAN_SANITIZE=address,undefined
+	$(SANITIZE_CMAKE) -B $(ASAN_BUILD) -DDCGAN_BUILD_FUZZERS=ON
 
 $(TSAN_BUILD)/build.ninja:
 	$(SANITIZE_CMAKE) -B $(TSAN_BUILD) -DDCGAN_SANITIZE=thread
 
+fuzz: deps $(ASAN_BUILD)/build.ninja
+	$(LOCK) cmake --build $(ASAN_BUILD) --target $(FUZZERS)
+
+fuzz-run: fuzz
+	fuzz/run_fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-torch: deps $(ASAN_BUILD)/build.ninja
+	$(LOCK) cmake --build $(ASAN_BUILD) --target fuzz_checkpoint
+
+fuzz-run-torch: fuzz-torch
+	fuzz/run_fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS) fuzz_checkpoint
+
 test-sanitize: configure $(ASAN_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
 	$(LOCK) cmake --build $(BUILD) --target dcgan
-	$(LOCK) cmake --build $(ASAN_BUILD)
-	cd $(ASAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) -L '$(SANITIZE_LABELS)'
+	$(LOCK) cmake --build $(ASAN_BUILD) --target $(call selected_tests,$(ASAN_BUILD),$(SANITIZE_SELECT))
+	cd $(ASAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) $(SANITIZE_SELECT)
 	$(LOCK) cmake --build $(TSAN_BUILD) --target $(TSAN_TESTS)
-	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_REGEX)'
+	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(call regex_of,$(TSAN_TESTS))'
 
-$(ASAN_TORCH_BUILD)/build.ninja:
-	$(SANITIZE_TORCH_CMAKE) -B $(ASAN_TORCH_BUILD) -DDCGAN_BUILD_FUZZERS=ON -DDCGAN_FUZZ_ONLY=OFF
-
-$(TSAN_TORCH_BUILD)/build.ninja:
-	$(SANITIZE_TORCH_CMAKE) -B $(TSAN_TORCH_BUILD) -DDCGAN_SANITIZE=thread
-
-test-sanitize-torch: configure $(ASAN_TORCH_BUILD)/build.ninja $(TSAN_TORCH_BUILD)/build.ninja
+test-sanitize-torch: configure $(ASAN_BUILD)/build.ninja $(TSAN_BUILD)/build.ninja
 	$(LOCK) cmake --build $(BUILD) --target dcgan
-	$(LOCK) cmake --build $(ASAN_TORCH_BUILD) --target $(ASAN_TORCH_TESTS)
-	cd $(ASAN_TORCH_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) \
-	  -R '$(ASAN_TORCH_REGEX)'
-	$(LOCK) cmake --build $(TSAN_TORCH_BUILD) --target $(TSAN_TORCH_TESTS)
-	cd $(TSAN_TORCH_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -R '$(TSAN_TORCH_REGEX)'
+	$(LOCK) cmake --build $(ASAN_BUILD) --target $(ASAN_TORCH_TESTS)
+	cd $(ASAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(shell nproc) \
+	  -R '$(call regex_of,$(ASAN_TORCH_TESTS))'
+	$(LOCK) cmake --build $(TSAN_BUILD) --target $(TSAN_TORCH_TESTS)
+	cd $(TSAN_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure \
+	  -R '$(call regex_of,$(TSAN_TORCH_TESTS))'
 
 # `make kill-trials`: SIGKILL crawl, crop and train at KILL_TRIALS random moments each, resume,
 # and compare with an uninterrupted run (scripts/kill-trials.sh).

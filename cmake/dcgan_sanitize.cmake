@@ -1,9 +1,8 @@
 # DCGAN_SANITIZE=address,undefined (or thread): every target of the build compiled and linked
 # with those sanitizers, reports fatal (-fno-sanitize-recover) so that a test with one fails.
-# Included before the libraries are defined; `make test-sanitize` configures build-asan and
-# build-tsan with it (DCGAN_TORCH_FREE: only the libraries without LibTorch and their tests),
-# `make test-sanitize-torch` build-tsan-torch, and the fuzz builds include it too
-# (fuzz/sanitizer_flags.cmake, which adds libFuzzer's coverage).
+# Included before the libraries are defined; the Makefile configures build-tsan with it, and
+# build-asan, where the tests and the fuzz harnesses share the libraries, through
+# fuzz/sanitizer_flags.cmake, which adds libFuzzer's coverage.
 if(DCGAN_SANITIZE MATCHES "thread" AND DCGAN_SANITIZE MATCHES "address")
   message(FATAL_ERROR "DCGAN_SANITIZE: thread and address sanitizers cannot be combined")
 endif()

@@ -4,7 +4,7 @@
 // matching checksum appended, so that mutated headers and tensors reach the container's reader
 // (gan/checkpoint_file.h). Invariants: open_checkpoint returns or throws DataError / IoError; a
 // file that opens and declares a small model loads into it, with Adam optimizers, or throws
-// DataError. Needs the LibTorch build (`make fuzz-torch`, not DCGAN_FUZZ_ONLY).
+// DataError. Built by `make fuzz-torch`, with the LibTorch libraries.
 // Left out: the LibTorch archives of formats 1 and 2 (every input that does not start as a
 // format-3 file), which go to LibTorch 1.13's reader (gan/checkpoint_legacy.h). Fuzzed here
 // before format 3 existed, that reader crashed within minutes (SEGV in

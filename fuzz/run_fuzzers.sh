@@ -5,9 +5,8 @@
 # out-of-memory leaves its input in BUILD/fuzz-artifacts/ and fails the script at the end.
 # usage: fuzz/run_fuzzers.sh BUILD SECONDS [harness...]   (default: every harness)
 # FUZZ_FLAGS adds libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=65536 for inputs larger than 4 kB;
-# fuzz/options/<harness>.flags holds a harness's own. fuzz_checkpoint needs the LibTorch
-# libraries: a DCGAN_FUZZ_ONLY build (`make fuzz`) has no such harness and says so; `make
-# fuzz-run-torch` runs it.
+# fuzz/options/<harness>.flags holds a harness's own. `make fuzz` builds the harnesses but
+# fuzz_checkpoint, which needs the LibTorch libraries (`make fuzz-torch`).
 set -uo pipefail
 
 build=${1:?usage: run_fuzzers.sh BUILD SECONDS [harness...]}
@@ -22,13 +21,8 @@ failed=()
 ran=0
 for harness in "$@"; do
   binary=$build/fuzz/$harness
-  if [ ! -x "$binary" ] && [ "$harness" = fuzz_checkpoint ] &&
-     grep -q '^DCGAN_FUZZ_ONLY:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
-    echo "run_fuzzers: $harness not run: this DCGAN_FUZZ_ONLY build has no LibTorch parts (make fuzz-run-torch)"
-    continue
-  fi
   if [ ! -x "$binary" ]; then
-    echo "run_fuzzers: $binary is missing (make fuzz builds it)" >&2
+    echo "run_fuzzers: $binary is missing (make fuzz builds it; fuzz_checkpoint, make fuzz-torch)" >&2
     failed+=("$harness")
     continue
   fi

@@ -44,7 +44,9 @@ TEST(Nearest, FindsCopiesAndPerturbedCopiesWithExactSortedDistances) {
                                .item<double>() /
                            (255.0 * 255.0);
       EXPECT_NEAR(result.mse[q][j].item<double>(), exact, 1e-12);
-      if (j > 0) EXPECT_LE(result.mse[q][j - 1].item<double>(), result.mse[q][j].item<double>());
+      if (j > 0) {
+        EXPECT_LE(result.mse[q][j - 1].item<double>(), result.mse[q][j].item<double>());
+      }
     }
   }
   // Brute force agrees on the nearest for an unrelated face.
