@@ -86,14 +86,14 @@ void check_shape_bf16(const TapConvShape& s, int threads) {
   (y * upstream).sum().backward();
 
   auto x_nhwc = bf16(nhwc(x.detach())), up_nhwc = bf16(nhwc(upstream));
-  auto w_hwio = bf16(hwio(w.detach())), w_howi = bf16(howi(w.detach()));
+  auto w_hwio = bf16(hwio(w.detach()));
   auto out = torch::full({s.batch, s.h_out, s.w_out, s.c_out}, 12345.0f);  // must be overwritten
   tap_conv_forward(s, bf16_data(x_nhwc), bf16_data(w_hwio), bias.data_ptr<float>(),
                    out.data_ptr<float>());
   EXPECT_LE(relative_error(out.to(torch::kDouble), nhwc(y.detach())), 1e-5) << what << ": forward";
 
   auto in_grad = torch::full({s.batch, s.h_in, s.w_in, s.c_in}, 12345.0f);
-  tap_conv_input_gradient(s, bf16_data(up_nhwc), bf16_data(w_howi), in_bias.data_ptr<float>(),
+  tap_conv_input_gradient(s, bf16_data(up_nhwc), bf16_data(w_hwio), in_bias.data_ptr<float>(),
                           in_grad.data_ptr<float>());
   EXPECT_LE(relative_error(in_grad.to(torch::kDouble), nhwc(x.grad()) + in_bias.to(torch::kDouble)),
             1e-5)

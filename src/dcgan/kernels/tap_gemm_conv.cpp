@@ -200,15 +200,15 @@ void tap_conv_forward(const TapConvShape& s, const c10::BFloat16* in,
 }
 
 void tap_conv_input_gradient(const TapConvShape& s, const c10::BFloat16* out_grad,
-                             const c10::BFloat16* weight_howi, const float* bias, float* in_grad) {
+                             const c10::BFloat16* weight_hwio, const float* bias, float* in_grad) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_image = s.h_out * s.w_out * s.c_out;
   split(s.batch, 1, [&](int64_t b0, int64_t b1) {
     fill_rows(in_grad + b0 * in_image, (b1 - b0) * s.h_in * s.w_in, s.c_in, s.c_in, bias);
     for_each_tap_run(s, [&](const TapRun& r) {
-      bf16_matmul({b1 - b0, r.columns * s.c_in, s.c_out, out_image, 1, s.kernel * s.c_in, 1,
-                   in_image, true},
+      // B is the run's HWIO block (run x c_in rows of c_out) read transposed.
+      bf16_matmul({b1 - b0, r.columns * s.c_in, s.c_out, out_image, 1, 1, s.c_out, in_image, true},
                   out_grad + b0 * out_image + r.pixel * s.c_out,
-                  weight_howi + r.ky * s.c_out * s.kernel * s.c_in + r.kx0 * s.c_in,
+                  weight_hwio + (r.ky * s.kernel + r.kx0) * s.c_in * s.c_out,
                   in_grad + b0 * in_image + (r.y * s.w_in + r.x0) * s.c_in);
     });
   });
