@@ -123,9 +123,10 @@ void weight_gradient_by_tap(const TapConvShape& s, const T* in, const T* out_gra
       std::fill(block, block + s.c_in * s.c_out, 0.0f);
       return;
     }
+    // Grown and never shrunk: shrinking, then growing for the next tap, would zero the rows.
     thread_local std::vector<T> in_rows, grad_rows;
-    in_rows.resize(rows * s.c_in);
-    grad_rows.resize(rows * s.c_out);
+    if (in_rows.size() < static_cast<size_t>(rows * s.c_in)) in_rows.resize(rows * s.c_in);
+    if (grad_rows.size() < static_cast<size_t>(rows * s.c_out)) grad_rows.resize(rows * s.c_out);
     int64_t row = 0;
     for (const PixelPair& pair : pairs[tap]) {
       for (int64_t b = 0; b < s.batch; ++b, ++row) {
