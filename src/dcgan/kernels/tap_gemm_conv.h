@@ -53,7 +53,7 @@ void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const floa
 // The same three with BF16 inputs and FP32 outputs (--precision bf16): the same split of the
 // work between the threads, each product a one-thread oneDNN BF16 matmul (bf16_matmul.h). The
 // BF16 input gradient reads the HWIO weight transposed: oneDNN's matmul packs it about as fast
-// as HOWI (means of four runs, 2 threads: the same at 48 px, 5% slower at 64, 4% faster at 32),
+// as HOWI (means of four runs, 2 threads: the same at 48 px, 5% slower at 64, 3% faster at 32),
 // so a BF16 layer converts one weight copy per parameter version instead of two (~2 ms each).
 void tap_conv_forward(const TapConvShape& s, const c10::BFloat16* in,
                       const c10::BFloat16* weight_hwio, const float* bias, float* out);
