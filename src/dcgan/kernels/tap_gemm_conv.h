@@ -7,10 +7,12 @@
 // For every output pixel (oy, ox) and kernel row ky that lands inside the image, the valid
 // kernel columns form one contiguous run of input pixels in NHWC (x0..x1, all channels) and
 // one contiguous block of an HWIO weight ((ky, kx0..kx1), all input channels, all output
-// channels; the input gradient reads it as HOWI), so the layer is a few dozen sgemm calls with M =
-// batch, K = run length x C_in, N = C_out, none of them touching padding. The two threads split the
-// output channels (or the batch, where the outputs of different pixels overlap), each calling a
-// one-thread sgemm.
+// channels; the FP32 input gradient reads it as HOWI), so the forward pass and the input
+// gradient are a few dozen sgemm calls with M = batch, K = run length x C_in, N = C_out, none of
+// them touching padding. The two threads split the output channels (or the batch, where the
+// outputs of different pixels overlap), each calling a one-thread sgemm. The weight gradient goes
+// one kernel tap at a time instead (one product per tap over all its pixels and images, the
+// threads splitting the taps), so that each weight block is written once.
 //
 // Everything here is in convolution terms: `in` is the large side, `out` the small side. A
 // transposed convolution is the same layer read backwards (its forward pass is
@@ -46,7 +48,7 @@ void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const
                              const float* bias, float* in_grad);
 
 // weight_grad_hwio (k, k, c_in, c_out) = the gradient of sum(out * out_grad) with respect to
-// the weight, given the layer's input `in`.
+// the weight, given the layer's input `in`; computed by tap, as above.
 void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const float* out_grad,
                               float* weight_grad_hwio);
 
