@@ -148,6 +148,30 @@ TEST(Bf16Layers, EveryGeneratorTransposedConvolutionAt32_48_64) {
   }
 }
 
+TEST(Bf16Layers, WeightGradientByTapOnALargerLayer) {
+  SKIP_WITHOUT_ONEDNN_BF16();
+  // A replayed "per-tap gemm" choice sends a larger layer's weight gradient by tap (conv.cpp;
+  // test_conv.cpp checks the route in FP32): 48@12x12 -> 64@6x6 in convolution terms, batch 12.
+  const std::string threads = " t" + std::to_string(torch::get_num_threads());
+  replay_kernel_choices(
+      {{"conv.bwd_weights b12 c48x12x12 -> 64x6x6 k5 s2 p2 bias" + threads + " bf16",
+        "per-tap gemm"},
+       {"deconv.bwd_weights b12 c64x6x6 -> 48x12x12 k5 s2 p2 bias" + threads + " bf16",
+        "per-tap gemm"}});
+  torch::manual_seed(5);
+  auto x = torch::randn({12, 48, 12, 12});
+  auto w = torch::randn({64, 48, 5, 5}) * 0.05;
+  check_layer(
+      "conv 48@12x12 -> 64@6x6", [](auto x, auto w, auto b) { return fast_conv2d(x, w, b, 2, 2); },
+      [](auto x, auto w, auto b) { return torch::conv2d(x, w, b, 2, 2); }, x, w, torch::randn({64}),
+      torch::randn({12, 64, 6, 6}));
+  check_layer(
+      "deconv 64@6x6 -> 48@12x12",
+      [](auto x, auto w, auto b) { return fast_conv_transpose2d(x, w, b, 2, 2, 1); },
+      [](auto x, auto w, auto b) { return torch::conv_transpose2d(x, w, b, 2, 2, 1); },
+      torch::randn({12, 64, 6, 6}), w, torch::randn({48}), torch::randn({12, 48, 12, 12}));
+}
+
 TEST(Bf16Layers, LinearLayersOfBothModelsAt32_48_64) {
   SKIP_WITHOUT_ONEDNN_BF16();
   for (int size : {32, 48, 64}) {

@@ -1,11 +1,14 @@
 // The oneDNN (de)convolution layers against LibTorch's own: outputs and the gradients of input,
 // weight and bias for every DCGAN layer geometry at sizes 32, 48 and 64 (relative error in
-// the L2 norm <= 1e-4), plus channels-last outputs and skipped gradients.
+// the L2 norm <= 1e-4), plus channels-last outputs, skipped gradients and a larger layer's weight
+// gradient going by tap.
 #include <gtest/gtest.h>
 
 #include <array>
 
+#include "dcgan/kernels/choices.h"
 #include "dcgan/kernels/conv.h"
+#include "dcgan/kernels/tap_gemm_conv.h"
 
 using namespace dcgan::kernels;
 
@@ -144,6 +147,43 @@ TEST(FastConv, ReorderedWeightsFollowInPlaceUpdates) {
     auto second = fast_conv_transpose2d(x, w, {}, 2, 2, 1);
     EXPECT_LE(relative_error(second, first * 2), 1e-5) << "side " << side;
   }
+}
+
+TEST(FastConv, WeightGradientByTapOnALargerLayerMatchesLibTorch) {
+  // A layer over 50 MFLOP a pass times its weight gradient by tap against oneDNN's candidates
+  // (conv.cpp); a replayed "per-tap gemm" choice forces that route. Both layers below are
+  // 48@12x12 -> 64@6x6 in convolution terms, batch 12 (66 MFLOP).
+  const std::string threads = " t" + std::to_string(torch::get_num_threads());
+  replay_kernel_choices(
+      {{"conv.bwd_weights b12 c48x12x12 -> 64x6x6 k5 s2 p2 bias" + threads, "per-tap gemm"},
+       {"deconv.bwd_weights b12 c64x6x6 -> 48x12x12 k5 s2 p2 bias" + threads, "per-tap gemm"}});
+  torch::manual_seed(3);
+  auto x = torch::randn({12, 48, 12, 12});
+  auto w = torch::randn({64, 48, 5, 5}) * 0.05;
+  auto b = torch::randn({64});
+  auto fast = run([](auto x, auto w, auto b) { return fast_conv2d(x, w, b, 2, 2); }, x, w, b);
+  auto ref = run([](auto x, auto w, auto b) { return torch::conv2d(x, w, b, 2, 2); }, x, w, b);
+  expect_close(fast, ref, "conv 48@12x12 -> 64@6x6");
+
+  // The route taken: the per-tap products' own result, bit for bit (oneDNN sums in another
+  // order). run() draws the upstream gradient from seed 7.
+  torch::manual_seed(7);
+  auto upstream = torch::randn({12, 64, 6, 6});
+  auto nhwc = [](const torch::Tensor& t) { return t.permute({0, 2, 3, 1}).contiguous(); };
+  auto x_nhwc = nhwc(x), upstream_nhwc = nhwc(upstream);
+  auto hwio = torch::empty({5, 5, 48, 64});
+  tap_conv_weight_gradient({12, 48, 12, 12, 64, 6, 6, 5, 2, 2}, x_nhwc.data_ptr<float>(),
+                           upstream_nhwc.data_ptr<float>(), hwio.data_ptr<float>());
+  EXPECT_TRUE(torch::equal(fast[2], hwio.permute({3, 2, 0, 1}))) << "not the per-tap route";
+
+  auto small = torch::randn({12, 64, 6, 6});
+  auto wt = torch::randn({64, 48, 5, 5}) * 0.05;
+  auto bt = torch::randn({48});
+  auto fast_t = run([](auto x, auto w, auto b) { return fast_conv_transpose2d(x, w, b, 2, 2, 1); },
+                    small, wt, bt);
+  auto ref_t = run([](auto x, auto w, auto b) { return torch::conv_transpose2d(x, w, b, 2, 2, 1); },
+                   small, wt, bt);
+  expect_close(fast_t, ref_t, "deconv 64@6x6 -> 48@12x12");
 }
 
 }  // namespace

@@ -15,7 +15,8 @@
 namespace dcgan::kernels {
 
 // key (the pass and its geometry, e.g. "conv.bwd_weights b64 c128x24x24 -> 256x12x12 k5 s2 p2
-// bias t2") -> "index:implementation name" among oneDNN's candidates.
+// bias t2") -> "index:implementation name" among oneDNN's candidates, or the label of a kernel
+// of our own that timed faster (conv_tuning.h's OwnKernel, e.g. "per-tap gemm").
 using KernelChoices = std::map<std::string, std::string>;
 
 // Every choice made or replayed in this process so far.

@@ -5,6 +5,10 @@
 // the last call (D used on real and fake, G between optimiser steps) is reordered once.
 // In bf16 (precision.h) the reorder also converts the weight to BF16, the activation and the
 // upstream gradient are converted once per layer call, and outputs and gradients come out FP32.
+// A larger layer's weight gradient goes by tap too (tap_gemm_conv.h) where that times faster
+// than every oneDNN candidate. At 48 px, batch 64, 2 threads it does for 128@12x12 <-> 256@6x6
+// (D's third convolution, G's second deconvolution): 5.2 ms against oneDNN's 8.0 in BF16, 8.9
+// against 10.3-11.1 in FP32. On 64@24x24 <-> 128@12x12 oneDNN stays faster (6.6 ms against 8.7).
 #include "dcgan/kernels/conv.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -12,6 +16,7 @@
 #include <sstream>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "dcgan/kernels/cached_weight.h"
 #include "dcgan/kernels/conv_tuning.h"
@@ -95,6 +100,12 @@ struct Ops<true> {
 };
 
 template <bool kTransposed>
+double time_tap_weight_gradient(const Geometry& g, double give_up_after);
+
+// The label a layer's weight-gradient choice records when it goes by tap.
+const char* const kPerTapLabel = "per-tap gemm";
+
+template <bool kTransposed>
 struct Primitives {
   using O = Ops<kTransposed>;
   typename O::Fwd::primitive_desc fwd_pd;
@@ -106,16 +117,21 @@ struct Primitives {
   std::optional<typename O::BwdWeights::primitive_desc> bwd_weights_pd;
   std::optional<typename O::BwdWeights> bwd_weights;
   std::optional<dn::memory> diff_weight_scratch;  // when the primitive's layout is not torch's
+  bool per_tap_weights = false;  // the weight gradient goes by tap: it timed fastest
 
   explicit Primitives(const Geometry& g) : fwd_pd(make_fwd_pd(g)), fwd(fwd_pd) {}
 
-  // Layers under ~50 MFLOP a pass are not worth timing: oneDNN's first choice is kept.
+  // Layers under ~50 MFLOP a pass are not worth timing: oneDNN's first choice is kept. Empty
+  // when `own` is chosen.
   template <class Primitive, class MakePd>
-  static auto choose(const Geometry& g, const char* pass, MakePd make_pd) {
+  static std::optional<decltype(std::declval<MakePd>()())> choose(const Geometry& g,
+                                                                  const char* pass, MakePd make_pd,
+                                                                  const OwnKernel* own = nullptr) {
     constexpr double kWorthTuning = 5e7;
     if (g.flops(kTransposed) < kWorthTuning) return make_pd();
     const std::string key = std::string(kTransposed ? "deconv." : "conv.") + pass + " " + g.key();
-    return recorded_or_fastest_implementation<Primitive>(key, make_pd, cpu_engine(), cpu_stream());
+    return recorded_or_fastest_implementation<Primitive>(key, make_pd, cpu_engine(), cpu_stream(),
+                                                         own);
   }
 
   static dn::memory::desc activation(const dn::memory::dims& dims, DataType type = kF32) {
@@ -136,7 +152,7 @@ struct Primitives {
                                activation(g.src_dims(), in), any(g.weight_dims(), in), bias_desc(g),
                                activation(g.dst_dims()), g.strides(), g.padding_l(),
                                g.padding_r(kTransposed));
-    return choose<typename O::Fwd>(
+    return *choose<typename O::Fwd>(
         g, "fwd", [&] { return typename O::Fwd::primitive_desc(desc, cpu_engine()); });
   }
 
@@ -146,23 +162,32 @@ struct Primitives {
     typename O::BwdData::desc desc(O::kAlgorithm, activation(g.src_dims()),
                                    any(g.weight_dims(), in), activation(g.dst_dims(), in),
                                    g.strides(), g.padding_l(), g.padding_r(kTransposed));
-    bwd_data_pd.emplace(choose<typename O::BwdData>(g, "bwd_data", [&] {
+    bwd_data_pd.emplace(*choose<typename O::BwdData>(g, "bwd_data", [&] {
       return typename O::BwdData::primitive_desc(desc, cpu_engine(), fwd_pd);
     }));
     bwd_data.emplace(*bwd_data_pd);
   }
 
   void ensure_backward_weights(const Geometry& g) {
-    if (bwd_weights) return;
+    if (bwd_weights || per_tap_weights) return;
     const DataType in = g.input_type();
     // In bf16 the bias gradient is summed from the FP32 upstream gradient instead.
     const dn::memory::desc bias = g.bf16 ? dn::memory::desc() : bias_desc(g);
     typename O::BwdWeights::desc desc(O::kAlgorithm, activation(g.src_dims(), in),
                                       any(g.weight_dims()), bias, activation(g.dst_dims(), in),
                                       g.strides(), g.padding_l(), g.padding_r(kTransposed));
-    bwd_weights_pd.emplace(choose<typename O::BwdWeights>(g, "bwd_weights", [&] {
-      return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd);
-    }));
+    const OwnKernel per_tap{kPerTapLabel, [&](double give_up_after) {
+                              return time_tap_weight_gradient<kTransposed>(g, give_up_after);
+                            }};
+    auto chosen = choose<typename O::BwdWeights>(
+        g, "bwd_weights",
+        [&] { return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd); },
+        &per_tap);
+    if (!chosen) {
+      per_tap_weights = true;
+      return;
+    }
+    bwd_weights_pd.emplace(*chosen);
     bwd_weights.emplace(*bwd_weights_pd);
   }
 };
@@ -336,6 +361,36 @@ std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
   return {grad_w, grad_b};
 }
 
+template <bool kTransposed>
+std::pair<torch::Tensor, torch::Tensor> tap_backward_weights(const Geometry& g,
+                                                             const torch::Tensor& x,
+                                                             const torch::Tensor& grad_y,
+                                                             const torch::Tensor& weight) {
+  return g.bf16 ? tap_backward_weights<kTransposed, c10::BFloat16>(g, x, grad_y, weight)
+                : tap_backward_weights<kTransposed, float>(g, x, grad_y, weight);
+}
+
+// Seconds for the per-tap weight gradient of a layer on zeroed buffers (best_of_three): what
+// competes with oneDNN's candidates for a larger layer's weight gradient. One untimed run first
+// grows the gather buffers: their page faults cost up to 15 us each on some VMs, and timed they
+// could make it give up after one run (oneDNN's candidates get buffers touched beforehand).
+template <bool kTransposed, class T>
+double time_tap_weight_gradient(const Geometry& g, double give_up_after) {
+  const TapConvShape s = tap_shape<kTransposed>(g);
+  const std::vector<T> in(s.batch * s.h_in * s.w_in * s.c_in, T(0.0f));
+  const std::vector<T> out_grad(s.batch * s.h_out * s.w_out * s.c_out, T(0.0f));
+  std::vector<float> weight_grad(s.kernel * s.kernel * s.c_in * s.c_out);
+  auto run = [&] { tap_conv_weight_gradient(s, in.data(), out_grad.data(), weight_grad.data()); };
+  run();
+  return best_of_three(run, give_up_after);
+}
+
+template <bool kTransposed>
+double time_tap_weight_gradient(const Geometry& g, double give_up_after) {
+  return g.bf16 ? time_tap_weight_gradient<kTransposed, c10::BFloat16>(g, give_up_after)
+                : time_tap_weight_gradient<kTransposed, float>(g, give_up_after);
+}
+
 // ------------------------------------------------------------------------- oneDNN primitives
 
 template <bool kTransposed>
@@ -388,12 +443,10 @@ std::pair<torch::Tensor, torch::Tensor> run_backward_weights(const Geometry& g,
                                                              const torch::Tensor& x,
                                                              const torch::Tensor& grad_y,
                                                              const torch::Tensor& weight) {
-  if (uses_tap_gemm<kTransposed>(g)) {
-    return g.bf16 ? tap_backward_weights<kTransposed, c10::BFloat16>(g, x, grad_y, weight)
-                  : tap_backward_weights<kTransposed, float>(g, x, grad_y, weight);
-  }
+  if (uses_tap_gemm<kTransposed>(g)) return tap_backward_weights<kTransposed>(g, x, grad_y, weight);
   auto& p = primitives_for<kTransposed>(g);
   p.ensure_backward_weights(g);
+  if (p.per_tap_weights) return tap_backward_weights<kTransposed>(g, x, grad_y, weight);
   auto& pd = *p.bwd_weights_pd;
   auto grad_w = torch::empty_like(weight, at::MemoryFormat::Contiguous);
   auto user = wrap(user_weight_desc(g, Ops<kTransposed>::kWeightTag), grad_w);

@@ -48,7 +48,8 @@ void tap_conv_input_gradient(const TapConvShape& s, const float* out_grad, const
                              const float* bias, float* in_grad);
 
 // weight_grad_hwio (k, k, c_in, c_out) = the gradient of sum(out * out_grad) with respect to
-// the weight, given the layer's input `in`; computed by tap, as above.
+// the weight, given the layer's input `in`; computed by tap, as above. Any shape: conv.cpp also
+// times it against oneDNN's weight gradient for larger layers and uses it where it is faster.
 void tap_conv_weight_gradient(const TapConvShape& s, const float* in, const float* out_grad,
                               float* weight_grad_hwio);
 
