@@ -6,8 +6,9 @@
 # SKYLAKEX, 1 and 2 threads, and (for information, since it is a setting ours makes for itself)
 # glibc's allocator told to keep freed memory, as `dcgan` does; each of our precisions gets 1
 # and 2 threads. Then the best configurations run in $BENCH_ROUNDS alternating rounds (peer,
-# FP32, BF16), so a noisy neighbour hits every side alike; the best round of each counts. Also
-# prints the measured FP32 (sgemm) and BF16 (oneDNN matmul) peaks, each precision's fraction of
+# FP32, BF16), so a noisy neighbour hits every side alike; the best round of each counts, and
+# the summary also gives BF16 / FP32 within each round and their median (pairs of runs seconds
+# apart, where best against best may pair runs minutes apart). Also prints the measured FP32 (sgemm) and BF16 (oneDNN matmul) peaks, each precision's fraction of
 # its own peak, and the load average before and after (a loaded machine measures low).
 # Env: BENCH_ITERS (10), BENCH_ROUNDS (3), BENCH_SIZE, BENCH_BATCH, BENCH_THREADS ("1 2": the
 # thread counts tried; "1" on a machine other jobs keep busy, where two threads mostly wait).
@@ -95,7 +96,7 @@ for tunables in "" "$keep_freed"; do
 done
 
 echo "--- our configurations: dcgan bench train --kernels fast --precision P --size $size --batch $batch --iters $iters"
-declare -A best threads_of gflops
+declare -A best threads_of gflops round_rate
 for precision in "${precisions[@]}"; do
   best[$precision]=0 threads_of[$precision]=1 gflops[$precision]=0
   for threads in "${thread_counts[@]}"; do
@@ -111,6 +112,7 @@ for precision in "${precisions[@]}"; do
 done
 
 echo "--- $rounds alternating rounds of the best configurations"
+round_ratios=()  # bf16 / fp32 within each round: the two ran seconds apart, on the same load
 for round in $(seq "$rounds"); do
   line="round $round:"
   rate=$(peer_run "${peer_config[@]}" | field img_per_s)
@@ -123,7 +125,11 @@ for round in $(seq "$rounds"); do
       best[$precision]=$rate gflops[$precision]=$(echo "$out" | field gflop_per_s)
     fi
     line+=", ours $precision $rate img/s"
+    round_rate[$precision]=$rate
   done
+  if [ "$bf16" = yes ]; then
+    round_ratios+=("$(awk -v a="${round_rate[bf16]}" -v b="${round_rate[fp32]}" 'BEGIN { printf "%.3f", a / b }')")
+  fi
   echo "$line"
 done
 
@@ -134,7 +140,8 @@ echo "--- summary (${size} px, batch $batch; load average $load_before before," 
 awk -v fp32="${best[fp32]}" -v bf16="${best[bf16]:-0}" -v peer="$peer_best" \
     -v plain="$peer_plain_best" -v gf32="${gflops[fp32]}" -v gf16="${gflops[bf16]:-0}" \
     -v t32="${threads_of[fp32]}" -v t16="${threads_of[bf16]:-0}" \
-    -v p1="$peak1" -v p2="$peak2" -v b1="$bf16_peak1" -v b2="$bf16_peak2" -v note="$bf16_note" 'BEGIN {
+    -v p1="$peak1" -v p2="$peak2" -v b1="$bf16_peak1" -v b2="$bf16_peak2" -v note="$bf16_note" \
+    -v ratios="${round_ratios[*]:-}" 'BEGIN {
   printf "peer best   %8.2f img/s (%8.2f without the allocator setting)\n", peer, plain
   printf "ours fp32   %8.2f img/s (%d thread(s)): %.2fx the peer (target >= 2.5x; %.2fx against the peer as installed)\n",
          fp32, t32, fp32 / peer, fp32 / plain
@@ -144,6 +151,13 @@ awk -v fp32="${best[fp32]}" -v bf16="${best[bf16]:-0}" -v peer="$peer_best" \
   if (bf16 > 0) {
     printf "ours bf16   %8.2f img/s (%d thread(s)): %.2fx our fp32 (target >= 1.6x), %.2fx the peer\n",
            bf16, t16, bf16 / fp32, bf16 / peer
+    # Best against best pairs runs minutes apart; each round pairs runs seconds apart.
+    n = split(ratios, r, " ")
+    if (n > 0) {
+      for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+      median = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+      printf "            bf16 / fp32 within each round: %s (median %.2fx)\n", ratios, median
+    }
     peak16 = b1 > b2 ? b1 : b2
     printf "            %8.1f GFLOP/s = %.0f%% of the measured BF16 matmul peak %.1f (1 thread %.1f, 2 threads %.1f)\n",
            gf16, 100 * gf16 / peak16, peak16, b1, b2
