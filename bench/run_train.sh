@@ -8,8 +8,9 @@
 # and 2 threads. Then the best configurations run in $BENCH_ROUNDS alternating rounds (peer,
 # FP32, BF16), so a noisy neighbour hits every side alike; the best round of each counts, and
 # the summary also gives BF16 / FP32 within each round and their median (pairs of runs seconds
-# apart, where best against best may pair runs minutes apart). Also prints the measured FP32 (sgemm) and BF16 (oneDNN matmul) peaks, each precision's fraction of
-# its own peak, and the load average before and after (a loaded machine measures low).
+# apart, where best against best may pair runs minutes apart). Also prints the measured FP32
+# (sgemm) and BF16 (oneDNN matmul) peaks, each precision's fraction of its own peak, and the
+# load average before and after (a loaded machine measures low).
 # Env: BENCH_ITERS (10), BENCH_ROUNDS (3), BENCH_SIZE, BENCH_BATCH, BENCH_THREADS ("1 2": the
 # thread counts tried; "1" on a machine other jobs keep busy, where two threads mostly wait).
 set -euo pipefail
