@@ -138,6 +138,11 @@ TEST(TapGemmConv, ChosenOnlyForSmallOutputs) {
   EXPECT_TRUE(tap_conv_suits({64, 256, 6, 6, 512, 3, 3, 5, 2, 2}));
   EXPECT_TRUE(tap_conv_suits({64, 256, 8, 8, 512, 4, 4, 5, 2, 2}));
   EXPECT_FALSE(tap_conv_suits({64, 128, 12, 12, 256, 6, 6, 5, 2, 2}));
+  // The weight gradient alone is timed against oneDNN's up to 8x8 outputs.
+  EXPECT_TRUE(tap_weight_gradient_may_suit({64, 128, 12, 12, 256, 6, 6, 5, 2, 2}));
+  EXPECT_TRUE(tap_weight_gradient_may_suit({64, 128, 16, 16, 256, 8, 8, 5, 2, 2}));
+  EXPECT_FALSE(tap_weight_gradient_may_suit({64, 64, 24, 24, 128, 12, 12, 5, 2, 2}));
+  EXPECT_FALSE(tap_weight_gradient_may_suit({64, 3, 48, 48, 64, 24, 24, 5, 2, 2}));
 }
 
 }  // namespace

@@ -6,9 +6,10 @@
 // In bf16 (precision.h) the reorder also converts the weight to BF16, the activation and the
 // upstream gradient are converted once per layer call, and outputs and gradients come out FP32.
 // A larger layer's weight gradient goes by tap too (tap_gemm_conv.h) where that times faster
-// than every oneDNN candidate. At 48 px, batch 64, 2 threads it does for 128@12x12 <-> 256@6x6
-// (D's third convolution, G's second deconvolution): 5.2 ms against oneDNN's 8.0 in BF16, 8.9
-// against 10.3-11.1 in FP32. On 64@24x24 <-> 128@12x12 oneDNN stays faster (6.6 ms against 8.7).
+// than every oneDNN candidate; it is timed on outputs of up to 8x8 (tap_weight_gradient_may_suit).
+// At 48 px, batch 64, 2 threads it does for 128@12x12 <-> 256@6x6 (D's third convolution, G's
+// second deconvolution): 5.2 ms against oneDNN's 8.0 in BF16, 8.9 against 10.3-11.1 in FP32. On
+// 64@24x24 <-> 128@12x12 oneDNN stays faster (6.6 ms against 8.7).
 #include "dcgan/kernels/conv.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -99,6 +100,18 @@ struct Ops<true> {
   static constexpr Tag kWeightTag = Tag::iohw;  // torch ConvTranspose2d weight (Cin, Cout, k, k)
 };
 
+// A layer in convolution terms (tap_gemm_conv.h): a transposed convolution's large side, its
+// output, is the convolution's input.
+template <bool kTransposed>
+TapConvShape tap_shape(const Geometry& g) {
+  if (!kTransposed) {
+    return {g.batch, g.c_in,  g.h_in,   g.w_in,   g.c_out,
+            g.h_out, g.w_out, g.kernel, g.stride, g.padding};
+  }
+  return {g.batch, g.c_out, g.h_out,  g.w_out,  g.c_in,
+          g.h_in,  g.w_in,  g.kernel, g.stride, g.padding};
+}
+
 template <bool kTransposed>
 double time_tap_weight_gradient(const Geometry& g, double give_up_after);
 
@@ -179,10 +192,11 @@ struct Primitives {
     const OwnKernel per_tap{kPerTapLabel, [&](double give_up_after) {
                               return time_tap_weight_gradient<kTransposed>(g, give_up_after);
                             }};
+    const bool may_go_by_tap = tap_weight_gradient_may_suit(tap_shape<kTransposed>(g));
     auto chosen = choose<typename O::BwdWeights>(
         g, "bwd_weights",
         [&] { return typename O::BwdWeights::primitive_desc(desc, cpu_engine(), fwd_pd); },
-        &per_tap);
+        may_go_by_tap ? &per_tap : nullptr);
     if (!chosen) {
       per_tap_weights = true;
       return;
@@ -234,18 +248,6 @@ Geometry geometry(const torch::Tensor& x, const torch::Tensor& weight, bool bias
 }
 
 // ------------------------------------------------------------------ small layers: per-tap GEMMs
-
-// A layer in convolution terms (tap_gemm_conv.h): a transposed convolution's large side, its
-// output, is the convolution's input.
-template <bool kTransposed>
-TapConvShape tap_shape(const Geometry& g) {
-  if (!kTransposed) {
-    return {g.batch, g.c_in,  g.h_in,   g.w_in,   g.c_out,
-            g.h_out, g.w_out, g.kernel, g.stride, g.padding};
-  }
-  return {g.batch, g.c_out, g.h_out,  g.w_out,  g.c_in,
-          g.h_in,  g.w_in,  g.kernel, g.stride, g.padding};
-}
 
 // LibTorch's weight of either layer is (conv C_out, conv C_in, k, k); the products want HWIO
 // (forward; in BF16 the input gradient too) and in FP32 HOWI (input gradient), each reordered

@@ -144,6 +144,8 @@ void weight_gradient_by_tap(const TapConvShape& s, const T* in, const T* out_gra
 
 bool tap_conv_suits(const TapConvShape& s) { return s.h_out * s.w_out <= 16; }
 
+bool tap_weight_gradient_may_suit(const TapConvShape& s) { return s.h_out * s.w_out <= 64; }
+
 void tap_conv_forward(const TapConvShape& s, const float* in, const float* weight_hwio,
                       const float* bias, float* out) {
   const int64_t in_image = s.h_in * s.w_in * s.c_in, out_pixels = s.h_out * s.w_out;

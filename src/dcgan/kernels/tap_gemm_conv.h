@@ -34,6 +34,13 @@ struct TapConvShape {
 // from 8x8 on).
 bool tap_conv_suits(const TapConvShape& s);
 
+// Whether the per-tap weight gradient may beat oneDNN's on a layer tap_conv_suits leaves to it,
+// so that it is worth timing (conv.cpp): an output of at most 64 pixels. At 48 px, batch 64, it
+// won at 6x6 (5.2 ms against 8.0 in BF16) and lost at 12x12 (8.7 against 6.6) and 24x24 (3x).
+// Its gather buffers, kept per thread, grow with the output's pixels x batch: timed on the
+// 3-channel layer at 256 px they would take seconds and hundreds of MB.
+bool tap_weight_gradient_may_suit(const TapConvShape& s);
+
 // out (B, h_out, w_out, c_out) = in (B, h_in, w_in, c_in) (*) weight + bias. weight_hwio is
 // (k, k, c_in, c_out); bias (c_out) may be null.
 void tap_conv_forward(const TapConvShape& s, const float* in, const float* weight_hwio,
