@@ -35,11 +35,11 @@ TSAN_TESTS ?= test_crawl_crawler test_crawl_http_client test_crawl_rate_limiter 
 # metrics, gan, serve): their library tests under ASan + UBSan, the data set decoder's threads
 # under TSan.
 ASAN_TORCH_TESTS ?= test_kernels_conv test_kernels_tap_gemm_conv test_kernels_batch_norm \
-  test_kernels_adam test_kernels_bf16 test_kernels_precision test_dist_group \
-  test_dist_sync_batch_norm test_data_image_set test_metrics_swd test_metrics_ms_ssim \
-  test_metrics_nearest test_metrics_eval_report test_gan_models test_gan_fast_models \
-  test_gan_train_step test_gan_quality_options test_gan_checkpoint_file test_serve_directions \
-  test_serve_api
+  test_kernels_adam test_kernels_bf16 test_kernels_narrow_deconv test_kernels_precision \
+  test_dist_group test_dist_sync_batch_norm test_data_image_set test_metrics_swd \
+  test_metrics_ms_ssim test_metrics_nearest test_metrics_eval_report test_gan_models \
+  test_gan_fast_models test_gan_train_step test_gan_quality_options test_gan_checkpoint_file \
+  test_serve_directions test_serve_api
 TSAN_TORCH_TESTS ?= test_data_image_set
 # `make fuzz`: the libFuzzer harnesses (fuzz/) of the parsers without LibTorch; `make fuzz-run
 # FUZZ_SECONDS=30` runs each on its corpus for that long. `make fuzz-torch` and `make
