@@ -455,7 +455,7 @@ template <bool kTransposed>
 torch::Tensor run_forward(const Geometry& g, const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
   if (kTransposed && uses_narrow_deconv<kTransposed>(g)) {
-    return narrow_forward<kTransposed>(g, x, weight, g.bias ? bias : torch::Tensor());
+    return narrow_forward<kTransposed>(g, x, weight, bias);
   }
   if (uses_tap_gemm<kTransposed>(g)) {
     return g.bf16 ? tap_forward<kTransposed, c10::BFloat16>(g, x, weight, bias)
